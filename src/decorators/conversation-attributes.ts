@@ -1,0 +1,111 @@
+import { type Attributes, diag } from '@opentelemetry/api';
+import {
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID,
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS,
+  ATTR_AGENTSIGHT_CONVERSATION_DEVICE,
+  ATTR_AGENTSIGHT_CONVERSATION_ENVIRONMENT,
+  ATTR_AGENTSIGHT_CONVERSATION_ID,
+  ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE,
+  ATTR_AGENTSIGHT_CONVERSATION_METADATA,
+  ATTR_AGENTSIGHT_CONVERSATION_NAME,
+  ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
+  ATTR_GEN_AI_CONVERSATION_ID,
+} from '../semconv';
+import type { ConversationAttributes } from './conversation-context';
+import type { ConversationFields } from './options';
+import { toBoundedJson, truncate } from './serialize';
+
+const log = diag.createComponentLogger({ namespace: 'agentsight' });
+
+const DEVICES: ReadonlySet<unknown> = new Set([
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
+]);
+const ENVIRONMENTS: ReadonlySet<unknown> = new Set([
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
+]);
+
+/** Text fields of a conversation and the attribute each one is stamped under. */
+const TEXT_FIELDS = [
+  ['customerId', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID],
+  ['customerIpAddress', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS],
+  ['source', ATTR_AGENTSIGHT_CONVERSATION_SOURCE],
+  ['language', ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE],
+  ['name', ATTR_AGENTSIGHT_CONVERSATION_NAME],
+] as const;
+
+/**
+ * Checks the fields that only accept certain values; used where options are written (decoration
+ * time) so that a typo fails at once, with the fix in the message.
+ */
+export function assertConversationFieldValues(
+  fields: { device?: unknown; environment?: unknown },
+  where: string,
+): void {
+  if (typeof fields.device === 'string' && !DEVICES.has(fields.device)) {
+    throw new TypeError(`${where}: device must be one of ${[...DEVICES].join(', ')} (got "${fields.device}")`);
+  }
+  if (typeof fields.environment === 'string' && !ENVIRONMENTS.has(fields.environment)) {
+    throw new TypeError(
+      `${where}: environment must be one of ${[...ENVIRONMENTS].join(', ')} (got "${fields.environment}")`,
+    );
+  }
+}
+
+/** A usable text value: a non-blank string (numbers are accepted as their decimal text). */
+export function nonBlankText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * Builds the attributes that make every span of the conversation self-describing. Fields of an
+ * enclosing turn of the same conversation are inherited; values that AgentSight would reject are
+ * dropped with a warning instead of failing the user's call.
+ */
+export function conversationAttributes(
+  conversationId: string,
+  fields: ConversationFields,
+  enclosing: ConversationAttributes | undefined,
+  maxValueLength: number,
+): ConversationAttributes {
+  const attributes: Attributes =
+    enclosing !== undefined && enclosing[ATTR_AGENTSIGHT_CONVERSATION_ID] === conversationId ? { ...enclosing } : {};
+  attributes[ATTR_AGENTSIGHT_CONVERSATION_ID] = conversationId;
+  attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
+  for (const [field, key] of TEXT_FIELDS) {
+    const text = nonBlankText(fields[field]);
+    if (text !== undefined) attributes[key] = truncate(text, maxValueLength);
+  }
+  if (fields.device !== undefined) {
+    if (DEVICES.has(fields.device)) attributes[ATTR_AGENTSIGHT_CONVERSATION_DEVICE] = fields.device;
+    else
+      log.warn(
+        `conversation ${conversationId}: device "${String(fields.device)}" is not one AgentSight knows; left out`,
+      );
+  }
+  if (fields.environment !== undefined) {
+    if (ENVIRONMENTS.has(fields.environment)) attributes[ATTR_AGENTSIGHT_CONVERSATION_ENVIRONMENT] = fields.environment;
+    else log.warn(`conversation ${conversationId}: environment "${String(fields.environment)}" is unknown; left out`);
+  }
+  const metadata = metadataJson(fields.metadata, maxValueLength);
+  if (metadata !== undefined) attributes[ATTR_AGENTSIGHT_CONVERSATION_METADATA] = metadata;
+  return Object.freeze(attributes);
+}
+
+/**
+ * JSON text of a metadata value. AgentSight wants an object, so anything else is kept under
+ * `value` rather than lost.
+ */
+export function metadataJson(metadata: unknown, maxValueLength: number): string | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  const isPlainObject = typeof metadata === 'object' && !Array.isArray(metadata);
+  return toBoundedJson(isPlainObject ? metadata : { value: metadata }, maxValueLength);
+}

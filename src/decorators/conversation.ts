@@ -1,0 +1,198 @@
+import { type Attributes, context, diag, SpanKind, trace } from '@opentelemetry/api';
+import {
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
+  ATTR_AGENTSIGHT_CONVERSATION_ID,
+  ATTR_AGENTSIGHT_SPAN_KIND,
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_OPERATION_NAME,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+  SPAN_NAME_PREFIX_CONVERSATION,
+} from '../semconv';
+import { assertConversationFieldValues, conversationAttributes, nonBlankText } from './conversation-attributes';
+import { conversationIn, withConversation } from './conversation-context';
+import { generateConversationId } from './conversation-id';
+import { type MethodDecorator2, methodDecorator } from './method-decorator';
+import type { AgentReply, ConversationFields, TrackConversationCallOptions, TrackConversationOptions } from './options';
+import { attempt, resolveOption } from './options';
+import type { ParameterRoles } from './parameters';
+import { recordMessage } from './records';
+import { assertMaxValueLength, resolveMaxValueLength } from './serialize';
+import { runTraced, type TracedCallPlan } from './traced-call';
+import { currentTracer } from './tracer';
+
+const log = diag.createComponentLogger({ namespace: 'agentsight' });
+
+/** One turn, with every option already reduced to a plain value. */
+interface Turn {
+  readonly fields: ConversationFields;
+  readonly humanMessage: unknown;
+  readonly agentMessage: ((result: any) => AgentReply | undefined) | undefined;
+  readonly spanName: string;
+  readonly agentName: string | undefined;
+  readonly maxValueLength: number;
+}
+
+/**
+ * Starts a turn: the conversation span (active, with the conversation in context) and the human
+ * message. Returns undefined when tracing cannot start, so the caller just runs the method.
+ */
+function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
+  try {
+    const turn = describe();
+    const parent = context.active();
+    const enclosing = conversationIn(parent);
+    const conversationId =
+      nonBlankText(turn.fields.conversationId) ??
+      (enclosing?.[ATTR_AGENTSIGHT_CONVERSATION_ID] as string | undefined) ??
+      generateConversationId();
+    const conversation = conversationAttributes(conversationId, turn.fields, enclosing, turn.maxValueLength);
+    const attributes: Attributes = {
+      ...conversation,
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+    };
+    if (turn.agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = turn.agentName;
+    const span = currentTracer().startSpan(turn.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+    const turnContext = trace.setSpan(withConversation(parent, conversation), span);
+
+    if (turn.humanMessage !== undefined) {
+      recordMessage(
+        conversation,
+        turnContext,
+        AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+        turn.humanMessage,
+        undefined,
+        turn.maxValueLength,
+      );
+    }
+    const recordReply = (result: unknown): void => {
+      const reply: AgentReply | undefined =
+        turn.agentMessage !== undefined
+          ? attempt('agentMessage', () => turn.agentMessage?.(result))
+          : typeof result === 'string'
+            ? result
+            : undefined;
+      if (reply === undefined || reply === null) return;
+      const [content, metadata] = typeof reply === 'object' ? [reply.content, reply.metadata] : [reply, undefined];
+      recordMessage(
+        conversation,
+        turnContext,
+        AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+        content,
+        metadata,
+        turn.maxValueLength,
+      );
+    };
+    return { span, context: turnContext, maxValueLength: turn.maxValueLength, onSuccess: recordReply };
+  } catch (error) {
+    log.warn('could not start tracking a conversation turn; the call runs untracked', error);
+    return undefined;
+  }
+}
+
+function spanNameFor(agentName: string | undefined, label: string): string {
+  return `${SPAN_NAME_PREFIX_CONVERSATION} ${agentName ?? label}`;
+}
+
+/**
+ * Tracks one conversation turn around `fn`, which runs at once inside the turn's span; returns
+ * what `fn` returns (a promise stays a promise, a sync value stays sync).
+ *
+ * @example
+ * ```ts
+ * const reply = await trackConversation({ conversationId, humanMessage: text }, () => agent.chat(text));
+ * ```
+ */
+export function trackConversation<T>(options: TrackConversationCallOptions, fn: () => T): T {
+  const plan = beginTurn(() => {
+    assertMaxValueLength(options.maxValueLength, 'trackConversation');
+    return {
+      fields: options,
+      humanMessage: options.humanMessage,
+      agentMessage: options.agentMessage,
+      spanName: spanNameFor(options.agentName, fn.name || 'conversation'),
+      agentName: options.agentName,
+      maxValueLength: resolveMaxValueLength(options.maxValueLength),
+    };
+  });
+  return plan === undefined ? fn() : runTraced(plan, fn as (...a: unknown[]) => T, undefined, []);
+}
+
+/** The conversation fields that may be functions of the arguments. */
+const FIELD_OPTIONS = [
+  'conversationId',
+  'customerId',
+  'customerIpAddress',
+  'device',
+  'source',
+  'language',
+  'name',
+  'environment',
+  'metadata',
+] as const satisfies readonly (keyof ConversationFields)[];
+
+/**
+ * Reduces the decorator's options to plain values for one call: an explicit option wins over a
+ * parameter marked with a parameter decorator.
+ */
+function fieldsForCall(
+  options: TrackConversationOptions,
+  roles: ParameterRoles,
+  thisArg: unknown,
+  args: unknown[],
+): ConversationFields {
+  const fields: Record<string, unknown> = {};
+  for (const field of FIELD_OPTIONS) {
+    const option = options[field];
+    if (option !== undefined) fields[field] = attempt(field, () => resolveOption(option, thisArg, args));
+  }
+  if (fields.conversationId === undefined && roles.conversationId !== undefined) {
+    fields.conversationId = args[roles.conversationId];
+  }
+  if (fields.customerId === undefined && roles.customerId !== undefined) {
+    fields.customerId = args[roles.customerId];
+  }
+  return fields as ConversationFields;
+}
+
+/**
+ * Tracks each call of the decorated method as one conversation turn: a span with the
+ * conversation's attributes, the user's message (from `humanMessage` or a `@HumanMessage()`
+ * parameter) and the agent's reply (from `agentMessage`, or the result when it is a string).
+ * Works with legacy and standard decorators, on sync and async methods and async generators.
+ *
+ * @example
+ * ```ts
+ * class ChatService {
+ *   @TrackConversation({ name: 'Basic Chat', source: 'api', conversationId: (req: ChatRequest) => req.conversationId,
+ *     humanMessage: (req: ChatRequest) => req.message })
+ *   async chat(req: ChatRequest): Promise<string> { ... }
+ * }
+ * ```
+ */
+export function TrackConversation(options: TrackConversationOptions = {}): MethodDecorator2 {
+  assertMaxValueLength(options.maxValueLength, '@TrackConversation');
+  assertConversationFieldValues(options, '@TrackConversation');
+  return methodDecorator('TrackConversation', (method, methodName, roles) => {
+    const spanName = spanNameFor(options.agentName, methodName);
+    const maxValueLength = resolveMaxValueLength(options.maxValueLength);
+    return function trackedConversationTurn(this: unknown, ...args: unknown[]) {
+      const plan = beginTurn(() => ({
+        fields: fieldsForCall(options, roles, this, args),
+        humanMessage:
+          options.humanMessage !== undefined
+            ? attempt('humanMessage', () => options.humanMessage?.apply(this, args))
+            : roles.humanMessage !== undefined
+              ? args[roles.humanMessage]
+              : undefined,
+        agentMessage: options.agentMessage,
+        spanName,
+        agentName: options.agentName,
+        maxValueLength,
+      }));
+      return plan === undefined ? method.apply(this, args) : runTraced(plan, method, this, args);
+    };
+  });
+}

@@ -1,0 +1,21 @@
+export { TrackAction, trackAction } from './action';
+export { TrackConversation, trackConversation } from './conversation';
+export { generateConversationId } from './conversation-id';
+export type { MethodDecorator2 } from './method-decorator';
+export type {
+  AgentReply,
+  ButtonClick,
+  ConversationDevice,
+  ConversationEnvironment,
+  ConversationFields,
+  Metadata,
+  TokenUsage,
+  TrackActionCallOptions,
+  TrackActionOptions,
+  TrackConversationCallOptions,
+  TrackConversationOptions,
+  ValueOrFactory,
+} from './options';
+export { ConversationId, CustomerId, HumanMessage } from './parameters';
+export { trackAgentMessage, trackButton, trackHumanMessage, trackTokenUsage } from './records';
+export { DEFAULT_MAX_VALUE_LENGTH } from './serialize';

@@ -1,0 +1,54 @@
+import { type ParameterRoles, readParameterRoles } from './parameters';
+
+type AnyMethod = (this: any, ...args: any[]) => any;
+
+/**
+ * A method decorator usable in both decorator modes: TypeScript's legacy `experimentalDecorators`
+ * and TC39 standard decorators. TypeScript picks the matching signature for the mode in use.
+ */
+export interface MethodDecorator2 {
+  /** Standard (TC39) decorator form. */
+  <This, Args extends any[], Return>(
+    method: (this: This, ...args: Args) => Return,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => Return>,
+  ): (this: This, ...args: Args) => Return;
+  /** Legacy (`experimentalDecorators`) form. */
+  <T>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<T>): TypedPropertyDescriptor<T>;
+}
+
+/** Replaces a method by its traced version; `parameterRoles` come from parameter decorators. */
+export type MethodWrapper = (method: AnyMethod, methodName: string, parameterRoles: ParameterRoles) => AnyMethod;
+
+function isStandardContext(value: unknown): value is ClassMethodDecoratorContext {
+  return typeof value === 'object' && value !== null && 'kind' in value;
+}
+
+/** Gives the traced function the original's `name` and `length`, which users and frameworks read. */
+export function keepIdentity<F extends AnyMethod>(traced: F, original: AnyMethod): F {
+  Object.defineProperty(traced, 'name', { value: original.name, configurable: true });
+  Object.defineProperty(traced, 'length', { value: original.length, configurable: true });
+  return traced;
+}
+
+/**
+ * Builds a decorator that works in both modes on one wrapper. Misuse (on a field, an accessor, a
+ * class) is a programming error and fails when the class is defined, saying what to do.
+ */
+export function methodDecorator(decoratorName: string, wrap: MethodWrapper): MethodDecorator2 {
+  const decorate = (target: unknown, contextOrKey: unknown, descriptor?: PropertyDescriptor): unknown => {
+    if (isStandardContext(contextOrKey)) {
+      if (contextOrKey.kind !== 'method' || typeof target !== 'function') {
+        throw new TypeError(`@${decoratorName} decorates methods; it was put on a ${contextOrKey.kind}`);
+      }
+      return keepIdentity(wrap(target as AnyMethod, String(contextOrKey.name), {}), target as AnyMethod);
+    }
+    if (descriptor === undefined || typeof descriptor.value !== 'function') {
+      throw new TypeError(`@${decoratorName} decorates methods; ${String(contextOrKey)} is not a method`);
+    }
+    const original = descriptor.value as AnyMethod;
+    const roles = readParameterRoles(target as object, contextOrKey as string | symbol);
+    descriptor.value = keepIdentity(wrap(original, String(contextOrKey), roles), original);
+    return descriptor;
+  };
+  return decorate as MethodDecorator2;
+}

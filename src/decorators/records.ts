@@ -1,0 +1,183 @@
+import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
+import {
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
+  AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
+  AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
+  ATTR_AGENTSIGHT_BUTTON_EVENT,
+  ATTR_AGENTSIGHT_BUTTON_LABEL,
+  ATTR_AGENTSIGHT_BUTTON_METADATA,
+  ATTR_AGENTSIGHT_BUTTON_VALUE,
+  ATTR_AGENTSIGHT_MESSAGE_CONTENT,
+  ATTR_AGENTSIGHT_MESSAGE_METADATA,
+  ATTR_AGENTSIGHT_MESSAGE_SENDER,
+  ATTR_AGENTSIGHT_SPAN_KIND,
+  ATTR_AGENTSIGHT_USAGE_EMBEDDING_TOKENS,
+  ATTR_AGENTSIGHT_USAGE_TOTAL_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  SPAN_NAME_AGENT_MESSAGE,
+  SPAN_NAME_BUTTON,
+  SPAN_NAME_HUMAN_MESSAGE,
+  SPAN_NAME_TOKEN_USAGE,
+} from '../semconv';
+import { metadataJson, nonBlankText } from './conversation-attributes';
+import { activeConversation, type ConversationAttributes } from './conversation-context';
+import type { ButtonClick, Metadata, TokenUsage } from './options';
+import { resolveMaxValueLength, toBoundedText, truncate } from './serialize';
+import { currentTracer } from './tracer';
+
+const log = diag.createComponentLogger({ namespace: 'agentsight' });
+
+type Sender = typeof AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER | typeof AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT;
+
+/**
+ * Records one moment of a conversation as a zero-length span. A span of its own (rather than an
+ * event on the turn's span) reaches the batch processor the moment it happens, so it is exported
+ * no later than anything that follows it, even when the turn is exported across several batches.
+ */
+function recordMoment(name: string, conversation: ConversationAttributes, own: Attributes, parent: Context): void {
+  const attributes: Attributes = { ...conversation, ...own };
+  currentTracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parent).end();
+}
+
+/**
+ * Records a message in `conversation`. Blank text is not a message AgentSight accepts, so it is
+ * skipped with a warning.
+ */
+export function recordMessage(
+  conversation: ConversationAttributes,
+  parent: Context,
+  sender: Sender,
+  content: unknown,
+  metadata: unknown,
+  maxValueLength: number,
+): void {
+  const text = toBoundedText(content, maxValueLength);
+  if (text === undefined || text.trim() === '') {
+    log.warn(`an empty ${sender} message was not recorded`);
+    return;
+  }
+  const own: Attributes = {
+    [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
+    [ATTR_AGENTSIGHT_MESSAGE_SENDER]: sender,
+    [ATTR_AGENTSIGHT_MESSAGE_CONTENT]: text,
+  };
+  const metadataText = metadataJson(metadata, maxValueLength);
+  if (metadataText !== undefined) own[ATTR_AGENTSIGHT_MESSAGE_METADATA] = metadataText;
+  recordMoment(
+    sender === AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER ? SPAN_NAME_HUMAN_MESSAGE : SPAN_NAME_AGENT_MESSAGE,
+    conversation,
+    own,
+    parent,
+  );
+}
+
+/**
+ * Runs `record` with the active conversation, or warns that there is none. Never throws:
+ * these functions are called from the user's code.
+ */
+function inActiveConversation(what: string, record: (conversation: ConversationAttributes) => void): void {
+  try {
+    const conversation = activeConversation();
+    if (conversation === undefined) {
+      log.warn(`${what} was called outside a tracked conversation; nothing was recorded`);
+      return;
+    }
+    record(conversation);
+  } catch (error) {
+    log.warn(`${what} could not record`, error);
+  }
+}
+
+/**
+ * Records the user's message in the active conversation.
+ *
+ * @param content - the message text
+ * @param metadata - extra facts about the message
+ */
+export function trackHumanMessage(content: string, metadata?: Metadata): void {
+  inActiveConversation('trackHumanMessage', (conversation) =>
+    recordMessage(
+      conversation,
+      context.active(),
+      AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+      content,
+      metadata,
+      resolveMaxValueLength(undefined),
+    ),
+  );
+}
+
+/**
+ * Records the agent's message in the active conversation.
+ *
+ * @param content - the message text
+ * @param metadata - extra facts about the message
+ */
+export function trackAgentMessage(content: string, metadata?: Metadata): void {
+  inActiveConversation('trackAgentMessage', (conversation) =>
+    recordMessage(
+      conversation,
+      context.active(),
+      AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+      content,
+      metadata,
+      resolveMaxValueLength(undefined),
+    ),
+  );
+}
+
+/**
+ * Records a button click in the active conversation. `event`, `label` and `value` must be
+ * non-blank (AgentSight requires all three); otherwise the click is skipped with a warning.
+ */
+export function trackButton(click: ButtonClick): void {
+  inActiveConversation('trackButton', (conversation) => {
+    const limit = resolveMaxValueLength(undefined);
+    const event = nonBlankText(click?.event);
+    const label = nonBlankText(click?.label);
+    const value = nonBlankText(click?.value);
+    if (event === undefined || label === undefined || value === undefined) {
+      log.warn('trackButton needs a non-blank event, label and value; the click was not recorded');
+      return;
+    }
+    const own: Attributes = {
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
+      [ATTR_AGENTSIGHT_BUTTON_EVENT]: truncate(event, limit),
+      [ATTR_AGENTSIGHT_BUTTON_LABEL]: truncate(label, limit),
+      [ATTR_AGENTSIGHT_BUTTON_VALUE]: truncate(value, limit),
+    };
+    const metadataText = metadataJson(click.metadata, limit);
+    if (metadataText !== undefined) own[ATTR_AGENTSIGHT_BUTTON_METADATA] = metadataText;
+    recordMoment(SPAN_NAME_BUTTON, conversation, own, context.active());
+  });
+}
+
+/** A count as AgentSight takes it: a non-negative integer, anything else counts as 0. */
+function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+/**
+ * Records token usage in the active conversation. The exporter sums all usage of a conversation
+ * in one export (this and that read from LLM instrumentation spans) into one `token_usage` action.
+ */
+export function trackTokenUsage(usage: TokenUsage): void {
+  inActiveConversation('trackTokenUsage', (conversation) => {
+    const prompt = tokenCount(usage?.promptTokens);
+    const completion = tokenCount(usage?.completionTokens);
+    const total = tokenCount(usage?.totalTokens);
+    const embedding = tokenCount(usage?.embeddingTokens);
+    if (prompt + completion + total + embedding === 0) return;
+    const own: Attributes = {
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
+      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: prompt,
+      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: completion,
+    };
+    if (total > 0) own[ATTR_AGENTSIGHT_USAGE_TOTAL_TOKENS] = total;
+    if (embedding > 0) own[ATTR_AGENTSIGHT_USAGE_EMBEDDING_TOKENS] = embedding;
+    recordMoment(SPAN_NAME_TOKEN_USAGE, conversation, own, context.active());
+  });
+}

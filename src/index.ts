@@ -1,0 +1,9 @@
+/**
+ * agentsight-otel: send an AI agent's conversations to AgentSight through OpenTelemetry.
+ *
+ * Instrumentation (`@TrackConversation`, `@TrackAction`, the functional API) emits ordinary OTel
+ * spans; `AgentSightSpanExporter` / `AgentSightSpanProcessor` turn them into AgentSight payloads.
+ *
+ * @packageDocumentation
+ */
+export * from './decorators';
