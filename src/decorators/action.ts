@@ -1,4 +1,4 @@
-import { type Attributes, context, diag, SpanKind, trace } from '@opentelemetry/api';
+import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import {
   AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
   ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
@@ -17,7 +17,7 @@ import { conversationIn } from './conversation-context';
 import { type MethodDecorator2, methodDecorator } from './method-decorator';
 import { attempt, resolveOption, type TrackActionCallOptions, type TrackActionOptions } from './options';
 import { assertMaxValueLength, resolveMaxValueLength, toBoundedText } from './serialize';
-import { runTraced, type TracedCallPlan } from './traced-call';
+import { abandonSpan, runTraced, type TracedCallPlan } from './traced-call';
 import { currentTracer } from './tracer';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -71,13 +71,10 @@ function compileAction(options: TrackActionOptions, defaultName: string, where: 
 
   return {
     begin(thisArg, args) {
+      let span: Span | undefined;
       try {
         const parent = context.active();
-        const span = currentTracer().startSpan(
-          spanName,
-          { kind: SpanKind.INTERNAL, attributes: fixedAttributes },
-          parent,
-        );
+        span = currentTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes: fixedAttributes }, parent);
         const conversation = conversationIn(parent);
         if (conversation !== undefined) span.setAttributes(conversation);
         if (toolsUsed.perCall !== undefined) {
@@ -92,16 +89,18 @@ function compileAction(options: TrackActionOptions, defaultName: string, where: 
           const json = toBoundedText(args, maxValueLength);
           if (json !== undefined) span.setAttribute(ATTR_AGENTSIGHT_ACTION_ARGUMENTS, json);
         }
+        const started = span;
         const onSuccess = captureResponse
           ? (value: unknown) => {
               if (value === undefined) return;
               const text = toBoundedText(value, maxValueLength);
-              if (text !== undefined) span.setAttribute(ATTR_AGENTSIGHT_ACTION_RESPONSE, text);
+              if (text !== undefined) started.setAttribute(ATTR_AGENTSIGHT_ACTION_RESPONSE, text);
             }
           : undefined;
         return { span, context: trace.setSpan(parent, span), maxValueLength, onSuccess };
       } catch (error) {
         log.warn(`could not start tracking action ${name}; the call runs untracked`, error);
+        abandonSpan(span);
         return undefined;
       }
     },

@@ -1,4 +1,4 @@
-import { type Attributes, context, diag, SpanKind, trace } from '@opentelemetry/api';
+import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import {
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
@@ -19,7 +19,7 @@ import { attempt, resolveOption } from './options';
 import type { ParameterRoles } from './parameters';
 import { recordMessage } from './records';
 import { assertMaxValueLength, resolveMaxValueLength } from './serialize';
-import { runTraced, type TracedCallPlan } from './traced-call';
+import { abandonSpan, runTraced, type TracedCallPlan } from './traced-call';
 import { currentTracer } from './tracer';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -39,6 +39,7 @@ interface Turn {
  * message. Returns undefined when tracing cannot start, so the caller just runs the method.
  */
 function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
+  let span: Span | undefined;
   try {
     const turn = describe();
     const parent = context.active();
@@ -54,7 +55,7 @@ function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
     };
     if (turn.agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = turn.agentName;
-    const span = currentTracer().startSpan(turn.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+    span = currentTracer().startSpan(turn.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
     const turnContext = trace.setSpan(withConversation(parent, conversation), span);
 
     if (turn.humanMessage !== undefined) {
@@ -88,6 +89,7 @@ function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
     return { span, context: turnContext, maxValueLength: turn.maxValueLength, onSuccess: recordReply };
   } catch (error) {
     log.warn('could not start tracking a conversation turn; the call runs untracked', error);
+    abandonSpan(span);
     return undefined;
   }
 }

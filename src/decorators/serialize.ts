@@ -80,7 +80,11 @@ export function truncate(text: string, limit: number): string {
 export function toBoundedJson(value: unknown, limit: number): string | undefined {
   const json = toJson(value);
   if (json === undefined || json.length <= limit) return json;
-  return JSON.stringify({ truncated: true, preview: truncate(json, Math.max(0, limit - 64)) });
+  // Escaping can lengthen the preview, so shrink it until the wrapper fits.
+  for (let budget = limit - 64; ; budget = Math.floor(budget / 2)) {
+    const wrapped = JSON.stringify({ truncated: true, preview: truncate(json, Math.max(0, budget)) });
+    if (wrapped.length <= limit || budget <= 0) return wrapped;
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { types } from 'node:util';
-import { type Context, context, diag, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, context, diag, type Span, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '../semconv';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -89,6 +89,11 @@ export function endWithError(plan: TracedCallPlan, error: unknown): void {
     log.debug('could not record the error of a traced call', recordingError);
   }
   endSafely(plan.span);
+}
+
+/** Ends a span whose call will run untracked, so that a half-started span is not left open. */
+export function abandonSpan(span: Span | undefined): void {
+  if (span !== undefined) endSafely(span);
 }
 
 function endSafely(span: Span): void {
@@ -225,9 +230,4 @@ function traceAsyncGenerator(plan: TracedCallPlan, generator: AsyncGenerator): A
     },
   });
   return wrapper;
-}
-
-/** Makes a context in which `span` is active. */
-export function contextWithSpan(parent: Context, span: Span): Context {
-  return trace.setSpan(parent, span);
 }

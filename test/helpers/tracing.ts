@@ -34,7 +34,11 @@ export function startTracing(extraProcessors: SpanProcessor[] = []): TestTracing
     one(name) {
       const found = named(name);
       if (found.length !== 1) {
-        throw new Error(`expected one span named "${name}", found ${found.length}: ${spans().map((s) => s.name).join(', ')}`);
+        throw new Error(
+          `expected one span named "${name}", found ${found.length}: ${spans()
+            .map((s) => s.name)
+            .join(', ')}`,
+        );
       }
       return found[0] as ReadableSpan;
     },

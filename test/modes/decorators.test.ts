@@ -1,8 +1,8 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { expect } from 'chai';
 import { TrackAction, TrackConversation, trackAction } from 'agentsight-otel';
 import * as semconv from 'agentsight-otel/semconv';
+import { expect } from 'chai';
 import { decoratorMode, expectedModeLabel } from '../helpers/decorator-mode';
 import { useTracing } from '../helpers/tracing';
 
@@ -123,7 +123,7 @@ class Chat {
     metadata: (req: ChatRequest) => ({ length: req.message.length }),
     humanMessage: (req: ChatRequest) => req.message,
   })
-  async reply(req: ChatRequest): Promise<string> {
+  async reply(_req: ChatRequest): Promise<string> {
     await sleep(2);
     const sum = this.tools.add(1, 2);
     await sleep(2);
@@ -156,7 +156,7 @@ class Chat {
   }
 
   @TrackConversation({ conversationId: (id: string) => id })
-  async outer(id: string): Promise<string> {
+  async outer(_id: string): Promise<string> {
     await sleep(1);
     return this.inner();
   }
@@ -178,7 +178,7 @@ class Chat {
   }
 
   @TrackConversation({ conversationId: (id: string) => id, humanMessage: (_id: string, text: string) => text })
-  async interleaved(id: string, text: string, delays: number[]): Promise<string> {
+  async interleaved(id: string, _text: string, delays: number[]): Promise<string> {
     for (const delay of delays) {
       await sleep(delay);
       await this.tools.fetchLater(`${id}:${delay}`, delay);
@@ -522,7 +522,10 @@ describe(`decorators under ${decoratorMode.label}`, () => {
         TypeError,
         /device must be one of desktop, mobile, tablet \(got "phone"\)/,
       );
-      expect(() => TrackConversation({ environment: 'prod' as never })).to.throw(TypeError, /environment must be one of/);
+      expect(() => TrackConversation({ environment: 'prod' as never })).to.throw(
+        TypeError,
+        /environment must be one of/,
+      );
       expect(() => TrackConversation({ maxValueLength: 3 })).to.throw(TypeError, /maxValueLength must be an integer/);
     });
 
