@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { startDevServer } from './server';
+import type { StoredRecord } from './store';
+import { renderTranscript } from './transcript';
+
+const USAGE = `Usage: agentsight-otel dev-server [options]
+
+A local AgentSight API receiver: checks what the exporter sends against the API contract,
+stores it, and prints each conversation as a transcript.
+
+Options:
+  --port <n>          port to listen on (default $AGENTSIGHT_DEV_SERVER_PORT or 8787; 0 picks one)
+  --host <address>    interface to bind (default 127.0.0.1)
+  --api-key <key>     accept only this key (default: any key of the form ags_<32 hex>_<6 hex>)
+  --out <file>        append every accepted record to <file> as JSON lines
+  --allow-unlinked    accept items with "conversation": null, as the Python SDK sends
+  --quiet             do not print transcripts
+  -h, --help          show this help
+`;
+
+/** Quiet time after which a conversation's new lines are printed. */
+const PRINT_AFTER_MS = 400;
+
+async function devServer(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'api-key': { type: 'string' },
+      out: { type: 'string' },
+      'allow-unlinked': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = Number(values.port ?? process.env.AGENTSIGHT_DEV_SERVER_PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535 (got ${values.port})`);
+  const server = await startDevServer({
+    port,
+    host: values.host,
+    apiKey: values['api-key'],
+    out: values.out,
+    allowUnlinked: values['allow-unlinked'],
+  });
+  const exampleKey = values['api-key'] ?? `ags_${'0'.repeat(32)}_${'0'.repeat(6)}`;
+  process.stdout.write(
+    `AgentSight dev server listening on ${server.url}\n` +
+      `  send to it:    AGENTSIGHT_API_ENDPOINT=${server.url} AGENTSIGHT_API_KEY=${exampleKey}\n` +
+      `  transcripts:   ${server.url}/\n${values.out ? `  records:       ${values.out}\n` : ''}`,
+  );
+
+  if (!values.quiet) {
+    const printed = new Map<string, number>();
+    const timers = new Map<string, NodeJS.Timeout>();
+    const print = (conversationId: string) => {
+      timers.delete(conversationId);
+      const conversation = server.store.conversation(conversationId);
+      const records = server.store.recordsOf(conversationId);
+      const from = printed.get(conversationId) ?? 0;
+      if (!conversation || records.length <= from) return;
+      printed.set(conversationId, records.length);
+      process.stdout.write(`\n${renderTranscript(conversation, records.slice(from))}\n`);
+    };
+    server.store.onRecord((record: StoredRecord) => {
+      clearTimeout(timers.get(record.conversationId));
+      timers.set(
+        record.conversationId,
+        setTimeout(() => print(record.conversationId), PRINT_AFTER_MS),
+      );
+    });
+  }
+
+  const stop = () => {
+    server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'dev-server') return devServer(rest);
+  process.stdout.write(
+    `agentsight-otel <command>\n\nCommands:\n  dev-server   run a local AgentSight API receiver\n\n${USAGE}`,
+  );
+  if (command !== undefined && command !== '--help' && command !== '-h') process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`agentsight-otel: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,247 @@
+/**
+ * The AgentSight tracking contract (agentsight-api.md §3, §7) as pure validation functions. Each
+ * returns the body's errors in Django REST Framework's shape (field → list of messages), or
+ * undefined when the body is acceptable. This module deliberately shares nothing with the
+ * exporter: a receiver that reused the sender's rules would let their bugs cancel out.
+ */
+
+/** DRF-style validation errors: field name → messages. */
+export type FieldErrors = Record<string, string[]>;
+
+/** A parsed JSON object body. */
+export type JsonObject = Record<string, unknown>;
+
+/** Values the contract allows for the enumerated fields. */
+export const ALLOWED = {
+  sender: ['end_user', 'agent', 'system'],
+  device: ['desktop', 'mobile', 'tablet'],
+  environment: ['production', 'development'],
+  sentiment: ['positive', 'neutral', 'negative'],
+} as const;
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Collects errors for one body; every rule names the field it checks. */
+class BodyCheck {
+  readonly errors: FieldErrors = {};
+  private readonly known = new Set<string>();
+
+  constructor(private readonly body: JsonObject) {}
+
+  private fail(field: string, message: string): void {
+    this.errors[field] ??= [];
+    this.errors[field].push(message);
+  }
+
+  private present(field: string, required: boolean): boolean {
+    this.known.add(field);
+    if (this.body[field] !== undefined) return true;
+    if (required) this.fail(field, 'This field is required.');
+    return false;
+  }
+
+  /** A string that is not blank after trimming. */
+  text(field: string, { required = true, nullable = false, maxLength = Number.POSITIVE_INFINITY } = {}): this {
+    if (!this.present(field, required)) return this;
+    const value = this.body[field];
+    if (value === null) {
+      if (!nullable) this.fail(field, 'This field may not be null.');
+    } else if (typeof value !== 'string') this.fail(field, 'Not a valid string.');
+    else if (value.trim() === '') this.fail(field, 'This field may not be blank.');
+    else if (value.length > maxLength) this.fail(field, `Ensure this field has no more than ${maxLength} characters.`);
+    return this;
+  }
+
+  /** Any string, blank allowed. */
+  anyText(field: string): this {
+    if (this.present(field, false) && typeof this.body[field] !== 'string') this.fail(field, 'Not a valid string.');
+    return this;
+  }
+
+  /** One of the allowed values. */
+  choice(field: string, allowed: readonly string[], { required = true, nullable = false } = {}): this {
+    if (!this.present(field, required)) return this;
+    const value = this.body[field];
+    if (value === null && nullable) return this;
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+      this.fail(field, `"${String(value)}" is not a valid choice. Allowed: ${allowed.join(', ')}.`);
+    }
+    return this;
+  }
+
+  /** An ISO-8601 date-time with a UTC offset. */
+  dateTime(field: string, { required = true } = {}): this {
+    if (!this.present(field, required)) return this;
+    const value = this.body[field];
+    if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
+      this.fail(
+        field,
+        'Datetime has wrong format. Use ISO 8601 with a UTC offset, e.g. 2026-02-08T13:36:00.123456+00:00.',
+      );
+    }
+    return this;
+  }
+
+  /** A JSON object (not an array). */
+  object(field: string, { required = true, nullable = false } = {}): this {
+    if (!this.present(field, required)) return this;
+    const value = this.body[field];
+    if (value === null) {
+      if (!nullable) this.fail(field, 'This field may not be null.');
+    } else if (typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(field, 'Expected a dictionary of items.');
+    }
+    return this;
+  }
+
+  /** A non-negative integer. */
+  integer(field: string, { required = true, nullable = false } = {}): this {
+    if (!this.present(field, required)) return this;
+    const value = this.body[field];
+    if (value === null) {
+      if (!nullable) this.fail(field, 'This field may not be null.');
+    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      this.fail(field, 'A valid non-negative integer is required.');
+    }
+    return this;
+  }
+
+  boolean(field: string): this {
+    if (this.present(field, true) && typeof this.body[field] !== 'boolean')
+      this.fail(field, 'Must be a valid boolean.');
+    return this;
+  }
+
+  /** Any other check, attached to a field. */
+  rule(field: string, ok: boolean, message: string): this {
+    this.known.add(field);
+    if (!ok) this.fail(field, message);
+    return this;
+  }
+
+  /** Fields the contract does not define: a typo in the sender should fail loudly here. */
+  noUnknownFields(): this {
+    for (const field of Object.keys(this.body)) {
+      if (!this.known.has(field)) this.fail(field, 'Unknown field.');
+    }
+    return this;
+  }
+
+  result(): FieldErrors | undefined {
+    return Object.keys(this.errors).length === 0 ? undefined : this.errors;
+  }
+}
+
+/** POST /api/conversations/ (§3.1). */
+export function checkConversation(body: JsonObject): FieldErrors | undefined {
+  return new BodyCheck(body)
+    .dateTime('timestamp')
+    .text('conversation_id')
+    .text('customer_id', { required: false, nullable: true })
+    .text('customer_ip_address', { required: false, nullable: true })
+    .choice('device', ALLOWED.device, { required: false, nullable: true })
+    .text('source', { required: false, nullable: true })
+    .text('language', { required: false, nullable: true })
+    .text('name', { required: false, nullable: true, maxLength: 255 })
+    .boolean('is_used')
+    .choice('environment', ALLOWED.environment)
+    .object('metadata', { required: false, nullable: true })
+    .noUnknownFields()
+    .result();
+}
+
+/** The fields every tracked item (#2–#4) carries, checked the same way. */
+function trackedItem(body: JsonObject): BodyCheck {
+  return new BodyCheck(body)
+    .dateTime('timestamp')
+    .text('conversation_id')
+    .object('metadata')
+    .integer('conversation', { nullable: true });
+}
+
+/** POST /api/track/ (§3.2). */
+export function checkMessage(body: JsonObject): FieldErrors | undefined {
+  return trackedItem(body).text('content').choice('sender', ALLOWED.sender).noUnknownFields().result();
+}
+
+/** POST /api/action_logs/ (§3.3). */
+export function checkAction(body: JsonObject): FieldErrors | undefined {
+  const check = trackedItem(body)
+    .text('action_name')
+    .dateTime('started_at', { required: false })
+    .dateTime('ended_at', { required: false })
+    .integer('duration_ms', { required: false })
+    .object('tools_used', { required: false })
+    .anyText('response')
+    .anyText('error_msg');
+  const { started_at: started, ended_at: ended } = body;
+  if (typeof started === 'string' && typeof ended === 'string' && Date.parse(ended) < Date.parse(started)) {
+    check.rule('ended_at', false, 'ended_at is before started_at.');
+  }
+  return check.noUnknownFields().result();
+}
+
+/** POST /api/buttons/ (§3.4). */
+export function checkButton(body: JsonObject): FieldErrors | undefined {
+  return trackedItem(body).text('button_event').text('label').text('value').noUnknownFields().result();
+}
+
+/** POST /api/attachments/, JSON base64 variants A and B (§3.5). */
+export function checkAttachments(body: JsonObject): FieldErrors | undefined {
+  const check = new BodyCheck(body)
+    .dateTime('timestamp')
+    .text('conversation_id')
+    .object('metadata', { required: false })
+    .text('sender', { required: false })
+    .rule('mode', body.mode === undefined || body.mode === 'base64', '"mode" must be "base64" for a JSON upload.')
+    .rule(
+      'message',
+      body.message === undefined || (typeof body.message === 'number' && Number.isInteger(body.message)),
+      'A valid integer is required.',
+    )
+    .rule(
+      'conversation',
+      body.conversation === undefined ||
+        body.conversation === null ||
+        Number.isInteger(body.conversation) ||
+        (typeof body.conversation === 'string' && /^\d+$/.test(body.conversation)),
+      'A valid integer is required.',
+    );
+  const attachments = body.attachments;
+  if (!Array.isArray(attachments) || attachments.length === 0) {
+    check.rule('attachments', false, 'A non-empty list of attachments is required.');
+  } else {
+    attachments.forEach((item: unknown, index) => {
+      const a = (item ?? {}) as JsonObject;
+      const ok =
+        typeof a.filename === 'string' &&
+        a.filename.trim() !== '' &&
+        typeof a.mime_type === 'string' &&
+        a.mime_type.trim() !== '' &&
+        typeof a.data === 'string' &&
+        STANDARD_BASE64.test(a.data);
+      check.rule('attachments', ok, `Attachment ${index + 1}: needs filename, mime_type and standard base64 data.`);
+    });
+  }
+  return check.noUnknownFields().result();
+}
+
+/** POST /api/conversation-feedbacks/ (§3.6). */
+export function checkFeedback(body: JsonObject): FieldErrors | undefined {
+  const check = new BodyCheck(body)
+    .choice('sentiment', ALLOWED.sentiment)
+    .text('conversation_id', { required: false })
+    .integer('conversation', { required: false })
+    .text('comment', { required: false, maxLength: 5000 })
+    .object('metadata', { required: false });
+  check.rule(
+    'conversation_id',
+    body.conversation_id !== undefined || body.conversation !== undefined,
+    'Either conversation_id or conversation is required.',
+  );
+  return check.noUnknownFields().result();
+}
+
+/** The API key format (§1.2), case-insensitive. */
+export const API_KEY_PATTERN = /^ags_[a-f0-9]{32}_[a-f0-9]{6}$/i;

@@ -1,0 +1,55 @@
+import type { DevStore } from './store';
+import { clockTime, conversationHeading, transcriptLines } from './transcript';
+
+/** Escapes text for HTML element content and attribute values. */
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const STYLE = `
+body{font:14px/1.45 system-ui,sans-serif;margin:0;display:flex;min-height:100vh;color:#1d2330}
+nav{width:300px;border-right:1px solid #dde;padding:12px;background:#f6f7fb}
+nav a{display:block;padding:6px 8px;border-radius:6px;color:inherit;text-decoration:none}
+nav a.current,nav a:hover{background:#e3e8f7}
+main{flex:1;padding:16px 24px}
+.line{display:grid;grid-template-columns:110px 80px 1fr;gap:8px;padding:6px 0;border-bottom:1px solid #eef}
+.who{font-weight:600}.user .who{color:#2456c7}.agent .who{color:#19803d}.action .who,.tokens .who{color:#8a5a00}
+.error{color:#b42318}.time{color:#778;font-variant-numeric:tabular-nums}.empty{color:#778}`;
+
+/**
+ * The receiver's page: the list of conversations and the selected one's transcript, rendered on
+ * the server as plain HTML (no build step, nothing to load), refreshed every few seconds.
+ */
+export function renderPage(store: DevStore, selected: string | undefined): string {
+  const conversations = store.conversations;
+  const current = selected ?? conversations.at(-1)?.conversationId;
+  const links = conversations
+    .map((c) => {
+      const href = `/?conversation=${encodeURIComponent(c.conversationId)}`;
+      const cls = c.conversationId === current ? ' class="current"' : '';
+      return `<a href="${escapeHtml(href)}"${cls} data-conversation="${escapeHtml(c.conversationId)}">${escapeHtml(
+        c.conversationId,
+      )}</a>`;
+    })
+    .join('');
+  const conversation = current === undefined ? undefined : store.conversation(current);
+  let transcript = '<p class="empty">No conversations yet. Send some with the exporter or curl.</p>';
+  if (conversation) {
+    const lines = transcriptLines(store.recordsOf(conversation.conversationId))
+      .map(
+        (l) =>
+          `<div class="line ${l.who}"><span class="time">${escapeHtml(clockTime(l.at))}</span><span class="who">${
+            l.who
+          }</span><span class="text">${escapeHtml(l.text)}${
+            l.error ? ` <span class="error">✗ ${escapeHtml(l.error)}</span>` : ''
+          }</span></div>`,
+      )
+      .join('');
+    transcript = `<h2>${escapeHtml(conversationHeading(conversation))}</h2><div id="transcript">${
+      lines || '<p class="empty">No messages yet.</p>'
+    }</div>`;
+  }
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>AgentSight dev server</title>
+<meta http-equiv="refresh" content="5"><style>${STYLE}</style></head>
+<body><nav><h1>Conversations</h1>${links || '<p class="empty">none</p>'}</nav><main>${transcript}</main></body></html>`;
+}

@@ -1,0 +1,359 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  API_KEY_PATTERN,
+  checkAction,
+  checkAttachments,
+  checkButton,
+  checkConversation,
+  checkFeedback,
+  checkMessage,
+  type FieldErrors,
+  type JsonObject,
+} from './contract';
+import { type Fault, FaultScript } from './faults';
+import { renderPage } from './page';
+import { DevStore, type RecordKind, type StoredConversation } from './store';
+
+/** How to run the local AgentSight receiver. */
+export interface DevServerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to bind; default 127.0.0.1 (loopback only). */
+  host?: string;
+  /** When set, only this exact API key is accepted; otherwise any well-formed key is. */
+  apiKey?: string;
+  /** Append every accepted record to this file as JSON lines. */
+  out?: string;
+  /** Largest request body accepted; larger ones get 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /**
+   * Accept tracked items with `conversation: null` (resolved by `conversation_id`), as the
+   * Python SDK sends after its first batch. Default false: every item must carry the id the
+   * receiver returned for its conversation.
+   */
+  allowUnlinked?: boolean;
+}
+
+/** One request as the receiver saw it, accepted or not. */
+export interface SeenRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly idempotencyKey: string | undefined;
+  /** True when the answer was replayed for a repeated Idempotency-Key. */
+  readonly replayed: boolean;
+  /** The fault applied to this request, if any. */
+  readonly fault: Fault | undefined;
+  /** The error body sent, for rejected requests. */
+  readonly error: unknown;
+}
+
+/** A running receiver. */
+export interface DevServer {
+  /** Base URL, e.g. `http://127.0.0.1:8787`: the exporter's `endpoint`. */
+  readonly url: string;
+  readonly port: number;
+  /** What was accepted. */
+  readonly store: DevStore;
+  /** Faults to apply to the next requests. */
+  readonly faults: FaultScript;
+  /** Every request seen, in arrival order. */
+  readonly requests: readonly SeenRequest[];
+  /** Forgets stored data, faults and the request log. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const TRACKING_ROUTES: Record<string, { kind: RecordKind; check: (body: JsonObject) => FieldErrors | undefined }> = {
+  '/api/track/': { kind: 'message', check: checkMessage },
+  '/api/action_logs/': { kind: 'action', check: checkAction },
+  '/api/buttons/': { kind: 'button', check: checkButton },
+  '/api/attachments/': { kind: 'attachments', check: checkAttachments },
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const fieldErrors = (errors: FieldErrors): Answer => ({ status: 400, body: errors });
+const detail = (status: number, text: string): Answer => ({ status, body: { detail: text } });
+
+/** Starts the local AgentSight API receiver. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  if (options.apiKey !== undefined && !API_KEY_PATTERN.test(options.apiKey)) {
+    throw new TypeError('startDevServer: apiKey must look like ags_<32 hex>_<6 hex>');
+  }
+  const store = new DevStore(options.out);
+  const faults = new FaultScript();
+  const requests: SeenRequest[] = [];
+  const replies = new Map<string, Answer>();
+  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+
+  const authenticate = (request: IncomingMessage): Answer | undefined => {
+    const header = request.headers.authorization;
+    if (header === undefined) return detail(401, 'Authentication credentials were not provided.');
+    const match = /^Api-Key (.+)$/.exec(header);
+    const key = match?.[1];
+    if (key === undefined || !API_KEY_PATTERN.test(key) || (options.apiKey !== undefined && key !== options.apiKey)) {
+      return detail(401, 'Invalid API key.');
+    }
+    return undefined;
+  };
+
+  /** The linking rule: an item's `conversation` is the id returned for its `conversation_id`. */
+  const checkLink = (body: JsonObject): Answer | StoredConversation => {
+    const conversation = store.conversation(String(body.conversation_id));
+    if (!conversation) {
+      return fieldErrors({
+        conversation_id: [
+          `No conversation "${String(body.conversation_id)}"; create it first (POST /api/conversations/).`,
+        ],
+      });
+    }
+    const link = body.conversation;
+    if ((link === null || link === undefined) && options.allowUnlinked) return conversation;
+    if (link === null || link === undefined) {
+      return fieldErrors({
+        conversation: ['This field may not be null. Send the id POST /api/conversations/ returned.'],
+      });
+    }
+    if (Number(link) !== conversation.id) {
+      return fieldErrors({
+        conversation: [
+          `Conversation ${String(link)} is not "${conversation.conversationId}" (whose id is ${conversation.id}).`,
+        ],
+      });
+    }
+    return conversation;
+  };
+
+  const track = (path: string, body: JsonObject, idempotencyKey: string | undefined): Answer => {
+    if (path === '/api/conversations/') {
+      const errors = checkConversation(body);
+      if (errors) return fieldErrors(errors);
+      const { conversation, created } = store.getOrCreateConversation(body);
+      if (created) store.add('conversation', path, conversation.conversationId, body, idempotencyKey, conversation.id);
+      return {
+        status: created ? 201 : 200,
+        body: { id: conversation.id, conversation_id: conversation.conversationId },
+      };
+    }
+    if (path === '/api/conversation-feedbacks/') {
+      const errors = checkFeedback(body);
+      if (errors) return fieldErrors(errors);
+      const conversation =
+        body.conversation_id !== undefined
+          ? store.conversation(String(body.conversation_id))
+          : store.conversationByPk(Number(body.conversation));
+      if (!conversation) return detail(404, 'Conversation not found.');
+      const record = store.add('feedback', path, conversation.conversationId, body, idempotencyKey);
+      return {
+        status: 201,
+        body: {
+          id: record.id,
+          conversation: conversation.id,
+          source: 'customer',
+          created_at: record.receivedAt,
+          ...body,
+        },
+      };
+    }
+    const route = TRACKING_ROUTES[path];
+    if (!route) return detail(404, 'Not found.');
+    const errors = route.check(body);
+    if (errors) return fieldErrors(errors);
+    const linked = checkLink(body);
+    if ('status' in linked) return linked;
+    const record = store.add(route.kind, path, linked.conversationId, body, idempotencyKey);
+    return { status: 201, body: { id: record.id, status: 'success', message: 'Saved successfully' } };
+  };
+
+  const read = (url: URL): Answer => {
+    const path = url.pathname;
+    if (path === '/api/conversations/') {
+      const filters = ['conversation_id', 'customer_id', 'device', 'language'] as const;
+      const matches = store.conversations.filter((c) =>
+        filters.every((f) => !url.searchParams.has(f) || c.fields[f] === url.searchParams.get(f)),
+      );
+      const pageSize = Math.min(100, Math.max(1, Number(url.searchParams.get('page_size') ?? 10) || 10));
+      const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
+      const results = matches.slice((page - 1) * pageSize, page * pageSize).map((c) => conversationView(c, false));
+      const link = (p: number) => `${url.origin}${path}?page=${p}&page_size=${pageSize}`;
+      return {
+        status: 200,
+        body: {
+          count: matches.length,
+          next: page * pageSize < matches.length ? link(page + 1) : null,
+          previous: page > 1 ? link(page - 1) : null,
+          results,
+        },
+      };
+    }
+    if (path === '/api/conversations/lookup/') {
+      const conversation = store.conversation(url.searchParams.get('conversation_id') ?? '');
+      return conversation
+        ? { status: 200, body: { id: conversation.id, conversation_id: conversation.conversationId } }
+        : detail(404, 'Not found.');
+    }
+    const detailMatch = /^\/api\/conversations\/(\d+)\/$/.exec(path);
+    if (detailMatch) {
+      const conversation = store.conversationByPk(Number(detailMatch[1]));
+      return conversation ? { status: 200, body: conversationView(conversation, true) } : detail(404, 'Not found.');
+    }
+    return detail(404, 'Not found.');
+  };
+
+  const conversationView = (c: StoredConversation, withItems: boolean) => {
+    const records = store.recordsOf(c.conversationId).filter((r) => r.kind !== 'conversation');
+    return {
+      id: c.id,
+      ...c.fields,
+      is_used: c.isUsed,
+      messages: records
+        .filter((r) => r.kind === 'message' || (withItems && r.kind !== 'feedback'))
+        .map((r) => ({ id: r.id, kind: r.kind, ...r.body })),
+    };
+  };
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+    let fault: Fault | undefined;
+    let replayed = false;
+    const answer = async (result: Answer): Promise<void> => {
+      requests.push({
+        method,
+        path: url.pathname,
+        status: result.status,
+        idempotencyKey,
+        replayed,
+        fault,
+        error: result.status >= 400 ? result.body : undefined,
+      });
+      if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
+      if (fault?.reset) {
+        request.socket.destroy();
+        return;
+      }
+      const text = typeof result.body === 'string' ? result.body : JSON.stringify(result.body);
+      if (response.destroyed) return;
+      response.writeHead(result.status, {
+        'content-type': typeof result.body === 'string' ? 'text/html; charset=utf-8' : 'application/json',
+        ...result.headers,
+      });
+      response.end(text);
+    };
+
+    if (method === 'GET' && url.pathname === '/') {
+      return answer({ status: 200, body: renderPage(store, url.searchParams.get('conversation') ?? undefined) });
+    }
+    if (!url.pathname.startsWith('/api/')) return answer(detail(404, 'Not found.'));
+    if (method === 'POST') fault = faults.take(url.pathname);
+    if (fault?.status !== undefined) {
+      request.resume();
+      const headers: Record<string, string> =
+        fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
+      return answer({
+        status: fault.status,
+        body: fault.body ?? { detail: `Injected fault ${fault.status}.` },
+        headers,
+      });
+    }
+    if (fault?.reset && !fault.afterProcessing) {
+      requests.push({ method, path: url.pathname, status: 0, idempotencyKey, replayed, fault, error: undefined });
+      request.socket.destroy();
+      return;
+    }
+    const denied = authenticate(request);
+    if (denied) {
+      request.resume();
+      return answer(denied);
+    }
+    if (method === 'GET') return answer(read(url));
+    if (method !== 'POST') {
+      request.resume();
+      return answer(detail(405, `Method "${method}" not allowed.`));
+    }
+
+    const replyKey = idempotencyKey === undefined ? undefined : `${url.pathname} ${idempotencyKey}`;
+    const earlier = replyKey === undefined ? undefined : replies.get(replyKey);
+    const body = await readJsonBody(request, maxBodyBytes);
+    if ('status' in body) return answer(body);
+    if (earlier) {
+      replayed = true;
+      return answer({ ...earlier, headers: { ...earlier.headers, 'idempotent-replayed': 'true' } });
+    }
+    const result = track(url.pathname, body.json, idempotencyKey);
+    if (replyKey !== undefined && result.status < 300) replies.set(replyKey, result);
+    return answer(result);
+  };
+
+  const server: Server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ detail: `Receiver error: ${String(error)}` }));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    store,
+    faults,
+    requests,
+    reset() {
+      store.clear();
+      faults.clear();
+      requests.length = 0;
+      replies.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Reads a JSON object body, or the API's answer to a body it cannot take. */
+async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<{ json: JsonObject } | Answer> {
+  const type = request.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    request.resume();
+    const what = type.startsWith('multipart/') ? ' (the local receiver takes JSON uploads only)' : '';
+    return detail(415, `Unsupported media type "${type}" in request${what}.`);
+  }
+  // Read to the end even past the limit, so the 413 reaches the client on a healthy connection.
+  const { text, tooLarge } = await new Promise<{ text: string; tooLarge: boolean }>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    request.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > maxBytes }));
+    request.on('error', reject);
+  });
+  if (tooLarge) return detail(413, `Request body too large (over ${maxBytes} bytes).`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return detail(400, `JSON parse error - ${(error as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return fieldErrors({ non_field_errors: ['Invalid data. Expected a dictionary.'] });
+  }
+  return { json: json as JsonObject };
+}

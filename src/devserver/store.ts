@@ -1,0 +1,116 @@
+import { appendFileSync } from 'node:fs';
+import type { JsonObject } from './contract';
+
+/** What kind of item a stored record is. */
+export type RecordKind = 'conversation' | 'message' | 'action' | 'button' | 'attachments' | 'feedback';
+
+/** One accepted request, as stored. */
+export interface StoredRecord {
+  /** Position in arrival order, from 1. */
+  readonly seq: number;
+  /** Backend id returned to the client. */
+  readonly id: number;
+  readonly kind: RecordKind;
+  readonly path: string;
+  /** The caller's conversation id (feedback by primary key resolves it). */
+  readonly conversationId: string;
+  readonly body: JsonObject;
+  /** When the receiver accepted it (ISO-8601). */
+  readonly receivedAt: string;
+  /** The Idempotency-Key header, if any. */
+  readonly idempotencyKey: string | undefined;
+}
+
+/** A conversation as stored: get-or-create keeps the first values. */
+export interface StoredConversation {
+  readonly id: number;
+  readonly conversationId: string;
+  readonly fields: JsonObject;
+  isUsed: boolean;
+  /** How many create calls named it (the first one created it). */
+  createCalls: number;
+}
+
+/** Everything the receiver accepted, in memory, with an optional JSON-lines copy. */
+export class DevStore {
+  private nextId = 1;
+  private readonly conversationsById = new Map<string, StoredConversation>();
+  private readonly recordList: StoredRecord[] = [];
+  private readonly listeners = new Set<(record: StoredRecord) => void>();
+
+  constructor(private readonly outFile?: string) {}
+
+  /** Records in arrival order. */
+  get records(): readonly StoredRecord[] {
+    return this.recordList;
+  }
+
+  /** Conversations in creation order. */
+  get conversations(): readonly StoredConversation[] {
+    return [...this.conversationsById.values()];
+  }
+
+  conversation(conversationId: string): StoredConversation | undefined {
+    return this.conversationsById.get(conversationId);
+  }
+
+  conversationByPk(id: number): StoredConversation | undefined {
+    return this.conversations.find((c) => c.id === id);
+  }
+
+  /** Records of one conversation (its create call included), in arrival order. */
+  recordsOf(conversationId: string): StoredRecord[] {
+    return this.recordList.filter((r) => r.conversationId === conversationId);
+  }
+
+  /** Get-or-create by `conversation_id`; an existing conversation keeps its stored values (§3.1). */
+  getOrCreateConversation(body: JsonObject): { conversation: StoredConversation; created: boolean } {
+    const conversationId = body.conversation_id as string;
+    const existing = this.conversationsById.get(conversationId);
+    if (existing) {
+      existing.createCalls += 1;
+      if (body.is_used === true) existing.isUsed = true;
+      return { conversation: existing, created: false };
+    }
+    const conversation: StoredConversation = {
+      id: this.nextId++,
+      conversationId,
+      fields: body,
+      isUsed: body.is_used === true,
+      createCalls: 1,
+    };
+    this.conversationsById.set(conversationId, conversation);
+    return { conversation, created: true };
+  }
+
+  /** Stores an accepted item and returns it with its new id. */
+  add(kind: RecordKind, path: string, conversationId: string, body: JsonObject, idempotencyKey?: string, id?: number) {
+    const record: StoredRecord = {
+      seq: this.recordList.length + 1,
+      id: id ?? this.nextId++,
+      kind,
+      path,
+      conversationId,
+      body,
+      receivedAt: new Date().toISOString(),
+      idempotencyKey,
+    };
+    this.recordList.push(record);
+    if (this.outFile) appendFileSync(this.outFile, `${JSON.stringify(record)}\n`);
+    for (const listener of this.listeners) listener(record);
+    return record;
+  }
+
+  /** Calls `listener` for every record stored from now on; returns the unsubscribe function. */
+  onRecord(listener: (record: StoredRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets everything (tests reuse one server). */
+  clear(): void {
+    this.conversationsById.clear();
+    this.recordList.length = 0;
+    this.nextId = 1;
+  }
+}

@@ -1,0 +1,94 @@
+import type { JsonObject } from './contract';
+import type { StoredConversation, StoredRecord } from './store';
+
+/** One line of a transcript, as people read a conversation. */
+export interface TranscriptLine {
+  /** The item's own timestamp (ISO-8601). */
+  readonly at: string;
+  readonly who: 'user' | 'agent' | 'action' | 'tokens' | 'button' | 'files' | 'feedback';
+  readonly text: string;
+  /** Set for failed actions. */
+  readonly error?: string;
+}
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
+
+function actionLine(body: JsonObject): Pick<TranscriptLine, 'who' | 'text' | 'error'> {
+  if (body.action_name === 'token_usage') {
+    const m = (body.metadata ?? {}) as Record<string, number>;
+    return {
+      who: 'tokens',
+      text: `prompt ${m.prompt_tokens ?? 0} · completion ${m.completion_tokens ?? 0} · total ${m.total_tokens ?? 0}${
+        m.embedding_tokens ? ` · embedding ${m.embedding_tokens}` : ''
+      }`,
+    };
+  }
+  const duration = typeof body.duration_ms === 'number' ? ` (${body.duration_ms} ms)` : '';
+  const response = typeof body.response === 'string' ? ` → ${body.response}` : '';
+  const line = { who: 'action' as const, text: `${str(body.action_name)}${duration}${response}` };
+  return typeof body.error_msg === 'string' ? { ...line, error: body.error_msg } : line;
+}
+
+/** The transcript lines of stored records, in the order of their timestamps (ties: arrival). */
+export function transcriptLines(records: readonly StoredRecord[]): TranscriptLine[] {
+  const lines: TranscriptLine[] = [];
+  for (const record of records) {
+    const { body } = record;
+    const at = str(body.timestamp);
+    switch (record.kind) {
+      case 'message':
+        lines.push({ at, who: body.sender === 'end_user' ? 'user' : 'agent', text: str(body.content) });
+        break;
+      case 'action':
+        lines.push({ at, ...actionLine(body) });
+        break;
+      case 'button':
+        lines.push({ at, who: 'button', text: `${str(body.button_event)}: ${str(body.label)} = ${str(body.value)}` });
+        break;
+      case 'attachments':
+        lines.push({ at, who: 'files', text: `${(body.attachments as unknown[]).length} attachment(s)` });
+        break;
+      case 'feedback':
+        lines.push({
+          at: record.receivedAt,
+          who: 'feedback',
+          text: `${str(body.sentiment)} ${str(body.comment ?? '')}`,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return lines
+    .map((line, index) => ({ line, index }))
+    .sort((a, b) => Date.parse(a.line.at) - Date.parse(b.line.at) || a.index - b.index)
+    .map(({ line }) => line);
+}
+
+/** A one-line description of a conversation: id, backend id and the fields that were given. */
+export function conversationHeading(conversation: StoredConversation): string {
+  const f = conversation.fields;
+  const facts = [
+    f.name && `"${str(f.name)}"`,
+    f.customer_id && `customer ${str(f.customer_id)}`,
+    f.source && `source ${str(f.source)}`,
+    f.device && `device ${str(f.device)}`,
+    f.language && `language ${str(f.language)}`,
+    str(f.environment),
+  ].filter(Boolean);
+  return `conversation ${conversation.conversationId} (#${conversation.id}) · ${facts.join(' · ')}`;
+}
+
+/** `HH:MM:SS.mmm` of an ISO timestamp, in UTC. */
+export function clockTime(iso: string): string {
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : new Date(time).toISOString().slice(11, 23);
+}
+
+/** A transcript as plain text, for a terminal. */
+export function renderTranscript(conversation: StoredConversation, records: readonly StoredRecord[]): string {
+  const body = transcriptLines(records).map(
+    (line) => `  ${clockTime(line.at)}  ${line.who.padEnd(8)} ${line.text}${line.error ? `  ✗ ${line.error}` : ''}`,
+  );
+  return [`── ${conversationHeading(conversation)}`, ...body].join('\n');
+}
