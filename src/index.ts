@@ -7,3 +7,4 @@
  * @packageDocumentation
  */
 export * from './decorators';
+export * from './exporter';

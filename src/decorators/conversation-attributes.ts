@@ -1,4 +1,5 @@
 import { type Attributes, diag } from '@opentelemetry/api';
+import { truncate } from '../common/truncate';
 import {
   AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
   AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
@@ -18,7 +19,7 @@ import {
 } from '../semconv';
 import type { ConversationAttributes } from './conversation-context';
 import type { ConversationFields } from './options';
-import { toBoundedJson, truncate } from './serialize';
+import { toBoundedJson } from './serialize';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

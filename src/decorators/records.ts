@@ -1,4 +1,5 @@
 import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
+import { truncate } from '../common/truncate';
 import {
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
@@ -25,7 +26,7 @@ import {
 import { metadataJson, nonBlankText } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
 import type { ButtonClick, Metadata, TokenUsage } from './options';
-import { resolveMaxValueLength, toBoundedText, truncate } from './serialize';
+import { resolveMaxValueLength, toBoundedText } from './serialize';
 import { currentTracer } from './tracer';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });

@@ -1,4 +1,5 @@
 import { configure } from 'safe-stable-stringify';
+import { truncate } from '../common/truncate';
 
 /**
  * Default limit, in UTF-16 code units, for any one recorded value (message text, response,
@@ -58,19 +59,6 @@ export function toJson(value: unknown): string | undefined {
  */
 export function toText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : toJson(value);
-}
-
-/**
- * Cuts a string to `limit` code units, marking the cut and the original length, so a reader
- * knows the value was shortened. Never splits a surrogate pair.
- */
-export function truncate(text: string, limit: number): string {
-  if (text.length <= limit) return text;
-  const marker = `…[truncated, total length: ${text.length}]`;
-  let end = Math.max(0, limit - marker.length);
-  const last = text.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return text.slice(0, end) + marker;
 }
 
 /**

@@ -220,7 +220,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Concatenated, not resolved: a path like //api/x must stay a path, not become a host.
+    const url = new URL(`http://localhost${request.url ?? '/'}`);
     const method = request.method ?? 'GET';
     const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
     let fault: Fault | undefined;

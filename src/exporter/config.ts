@@ -1,0 +1,172 @@
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+
+/** Options of {@link AgentSightSpanExporter}. Every one has a default; see the README's table. */
+export interface AgentSightExporterOptions {
+  /** API key (`ags_<32 hex>_<6 hex>`). Default: `AGENTSIGHT_API_KEY`. */
+  apiKey?: string;
+  /** API base URL. Default: `AGENTSIGHT_API_ENDPOINT`, else `https://api.agentsight.io`. */
+  endpoint?: string;
+  /**
+   * Environment of conversations that do not choose one (`production` | `development`).
+   * Default: `AGENTSIGHT_ENVIRONMENT`, else `development`.
+   */
+  environment?: string;
+  /** Timeout of one HTTP request, in ms. Default 10000. */
+  timeoutMillis?: number;
+  /**
+   * Deadline of one export, retries included, in ms. Default 25000: under the batch processor's
+   * 30000, so the processor always hears the result.
+   */
+  exportTimeoutMillis?: number;
+  /** Retries of one request after a transient failure. Default 5. */
+  maxRetries?: number;
+  /** Wait before the first retry, in ms (then ×1.5 per retry, up to 5000, ±20%). Default 1000. */
+  retryDelayMillis?: number;
+  /** Conversations delivered at the same time (each one's items stay in order). Default 8. */
+  concurrency?: number;
+  /** Extra HTTP headers for every request (they cannot replace the auth or content headers). */
+  headers?: Record<string, string>;
+  /** Longest string sent in any one field, in characters. Default 32768. */
+  maxFieldLength?: number;
+  /** Backend ids remembered, so later turns do not create their conversation again. Default 10000. */
+  maxCachedConversations?: number;
+}
+
+/** Validated configuration. */
+export interface ExporterConfig {
+  readonly apiKey: string;
+  readonly endpoint: URL;
+  readonly environment: 'production' | 'development';
+  readonly timeoutMillis: number;
+  readonly exportTimeoutMillis: number;
+  readonly maxRetries: number;
+  readonly retryDelayMillis: number;
+  readonly concurrency: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxFieldLength: number;
+  readonly maxCachedConversations: number;
+}
+
+/** Configuration that cannot work; the message says what to fix and never contains the key. */
+export class AgentSightConfigError extends Error {
+  override readonly name = 'AgentSightConfigError';
+}
+
+const DEFAULT_ENDPOINT = 'https://api.agentsight.io';
+const API_KEY_PATTERN = /^ags_[a-f0-9]{32}_[a-f0-9]{6}$/i;
+const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'idempotency-key', 'host']);
+
+function describeBadKey(key: string): string {
+  if (key !== key.trim()) return 'it has spaces around it';
+  if (!key.toLowerCase().startsWith('ags_')) return `it does not start with "ags_" (${key.length} characters)`;
+  return `it has ${key.length} characters, or characters other than hex digits`;
+}
+
+function resolveApiKey(option: string | undefined): string {
+  const key = option ?? process.env.AGENTSIGHT_API_KEY;
+  if (key === undefined || key.trim() === '') {
+    throw new AgentSightConfigError(
+      'AGENTSIGHT_API_KEY is not set: pass { apiKey } to AgentSightSpanExporter or set the variable ' +
+        '(get a key at https://app.agentsight.io/settings)',
+    );
+  }
+  if (!API_KEY_PATTERN.test(key)) {
+    throw new AgentSightConfigError(
+      `The AgentSight API key is malformed: ${describeBadKey(key)}. A key is "ags_", 32 hex characters, "_", ` +
+        '6 hex characters (43 in all); copy it again from https://app.agentsight.io/settings',
+    );
+  }
+  return key;
+}
+
+function resolveEndpoint(option: string | undefined): URL {
+  const raw = option ?? process.env.AGENTSIGHT_API_ENDPOINT ?? DEFAULT_ENDPOINT;
+  const from = option !== undefined ? 'The endpoint option' : 'AGENTSIGHT_API_ENDPOINT';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new AgentSightConfigError(`${from} is not a URL: "${raw}". Use e.g. https://api.agentsight.io`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AgentSightConfigError(`${from} must be an http(s) URL, not ${url.protocol} ("${raw}")`);
+  }
+  if (url.username || url.password) {
+    throw new AgentSightConfigError(`${from} must not carry credentials; the API key goes in { apiKey }`);
+  }
+  if (url.search || url.hash) {
+    throw new AgentSightConfigError(`${from} must be a base URL without ?query or #fragment ("${raw}")`);
+  }
+  return url;
+}
+
+function resolveEnvironment(option: string | undefined): 'production' | 'development' {
+  const value = option ?? process.env.AGENTSIGHT_ENVIRONMENT ?? 'development';
+  if (value === 'production' || value === 'development') return value;
+  const from = option !== undefined ? 'The environment option' : 'AGENTSIGHT_ENVIRONMENT';
+  throw new AgentSightConfigError(`${from} must be "production" or "development" (got "${value}")`);
+}
+
+function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new AgentSightConfigError(`${name} must be a whole number of at least ${min} (got ${String(value)})`);
+  }
+  return value;
+}
+
+function resolveHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (RESERVED_HEADERS.has(name.toLowerCase())) {
+      throw new AgentSightConfigError(`headers: "${name}" is set by the exporter itself and cannot be overridden`);
+    }
+    if (typeof value !== 'string') throw new AgentSightConfigError(`headers: "${name}" must be a string`);
+    result[name] = value;
+  }
+  return result;
+}
+
+/**
+ * Reads options and environment once, at construction, and fails there with a message that says
+ * what to fix: a bad key or URL found at the first export would lose that export.
+ */
+export function resolveExporterConfig(options: AgentSightExporterOptions = {}): ExporterConfig {
+  const timeoutMillis = wholeNumber('timeoutMillis', options.timeoutMillis, 10_000, 1);
+  return {
+    apiKey: resolveApiKey(options.apiKey),
+    endpoint: resolveEndpoint(options.endpoint),
+    environment: resolveEnvironment(options.environment),
+    timeoutMillis,
+    exportTimeoutMillis: wholeNumber('exportTimeoutMillis', options.exportTimeoutMillis, 25_000, 1),
+    maxRetries: wholeNumber('maxRetries', options.maxRetries, 5, 0),
+    retryDelayMillis: wholeNumber('retryDelayMillis', options.retryDelayMillis, 1_000, 0),
+    concurrency: wholeNumber('concurrency', options.concurrency, 8, 1),
+    headers: resolveHeaders(options.headers),
+    maxFieldLength: wholeNumber('maxFieldLength', options.maxFieldLength, 32_768, 256),
+    maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),
+  };
+}
+
+const LOG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {
+  DEBUG: DiagLogLevel.DEBUG,
+  INFO: DiagLogLevel.INFO,
+  WARNING: DiagLogLevel.WARN,
+  WARN: DiagLogLevel.WARN,
+  ERROR: DiagLogLevel.ERROR,
+  CRITICAL: DiagLogLevel.ERROR,
+};
+
+/**
+ * Honours `AGENTSIGHT_LOG_LEVEL` (the Python SDK's variable) by installing OTel's console diag
+ * logger at that level, but only when the application has not set a diag logger of its own.
+ */
+export function applyLogLevelFromEnvironment(): void {
+  const name = process.env.AGENTSIGHT_LOG_LEVEL?.trim().toUpperCase();
+  if (!name) return;
+  // The API keeps its registered globals under this well-known symbol; a diag entry means the
+  // application (or an SDK) already chose a logger.
+  const globals = (globalThis as Record<symbol, { diag?: unknown } | undefined>)[Symbol.for('opentelemetry.js.api.1')];
+  if (globals?.diag !== undefined) return;
+  diag.setLogger(new DiagConsoleLogger(), { logLevel: LOG_LEVELS[name] ?? DiagLogLevel.INFO });
+}

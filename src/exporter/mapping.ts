@@ -1,0 +1,354 @@
+import { createHash } from 'node:crypto';
+import { type Attributes, type HrTime, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { truncate } from '../common/truncate';
+import {
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
+  AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
+  AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
+  AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
+  ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
+  ATTR_AGENTSIGHT_ACTION_METADATA,
+  ATTR_AGENTSIGHT_ACTION_NAME,
+  ATTR_AGENTSIGHT_ACTION_RESPONSE,
+  ATTR_AGENTSIGHT_ACTION_TOOLS_USED,
+  ATTR_AGENTSIGHT_BUTTON_EVENT,
+  ATTR_AGENTSIGHT_BUTTON_LABEL,
+  ATTR_AGENTSIGHT_BUTTON_METADATA,
+  ATTR_AGENTSIGHT_BUTTON_VALUE,
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID,
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS,
+  ATTR_AGENTSIGHT_CONVERSATION_DEVICE,
+  ATTR_AGENTSIGHT_CONVERSATION_ENVIRONMENT,
+  ATTR_AGENTSIGHT_CONVERSATION_ID,
+  ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE,
+  ATTR_AGENTSIGHT_CONVERSATION_METADATA,
+  ATTR_AGENTSIGHT_CONVERSATION_NAME,
+  ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
+  ATTR_AGENTSIGHT_MESSAGE_CONTENT,
+  ATTR_AGENTSIGHT_MESSAGE_METADATA,
+  ATTR_AGENTSIGHT_MESSAGE_SENDER,
+  ATTR_AGENTSIGHT_SPAN_KIND,
+} from '../semconv';
+import type {
+  ActionPayload,
+  ButtonPayload,
+  ConversationPayload,
+  ConversationPlan,
+  JsonObject,
+  MessagePayload,
+  PlannedItem,
+} from './payloads';
+import { toAgentSightTimestamp, toMicroseconds } from './timestamp';
+import { addTokenCounts, type TokenCounts, tokenUsageOf } from './token-usage';
+
+/** What the mapping needs to know beyond the spans. */
+export interface MappingOptions {
+  /** Environment of conversations whose spans do not name one. */
+  readonly environment: string;
+  /** Longest string sent in any one field; longer ones are cut with a marker. */
+  readonly maxFieldLength: number;
+}
+
+/** A span the mapping could not turn into an item, and why. */
+export interface DroppedSpan {
+  readonly conversationId: string;
+  readonly spanName: string;
+  readonly reason: string;
+}
+
+/** The result of mapping one export's spans. */
+export interface MappingResult {
+  readonly plans: ConversationPlan[];
+  readonly dropped: DroppedSpan[];
+}
+
+/** The conversation name limit of the API (§3.1, §3.11). */
+const MAX_NAME_LENGTH = 255;
+const DEVICES: ReadonlySet<unknown> = new Set([
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
+]);
+const ENVIRONMENTS: ReadonlySet<unknown> = new Set([
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
+]);
+
+/** An item on its way into a plan, with what orders it. */
+interface OrderedItem {
+  readonly item: PlannedItem;
+  /** Position of its span in the export: spans arrive in the order they ended. */
+  readonly endOrder: number;
+}
+
+function text(attributes: Attributes, key: string): string | undefined {
+  const value = attributes[key];
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** A JSON-object attribute as an object; other JSON is kept under `value`, unparseable text as a string. */
+function jsonObject(attributes: Attributes, key: string): JsonObject | undefined {
+  const value = attributes[key];
+  if (typeof value !== 'string') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as JsonObject;
+    return { value: parsed };
+  } catch {
+    return { value };
+  }
+}
+
+/** Parsed JSON if it is JSON (a truncated value is not), else the text as it is. */
+function jsonOrText(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
+
+function spanKey(span: ReadableSpan, kind: string): string {
+  const { traceId, spanId } = span.spanContext();
+  return `${kind}-${traceId}-${spanId}`;
+}
+
+function durationMs(span: ReadableSpan): number {
+  const [seconds, nanos] = span.duration;
+  return Math.max(0, Math.round(seconds * 1e3 + nanos / 1e6));
+}
+
+function errorMessage(span: ReadableSpan): string | undefined {
+  if (span.status.code !== SpanStatusCode.ERROR) return undefined;
+  if (span.status.message) return span.status.message;
+  const exception = span.events.find((e) => e.name === 'exception');
+  const message = exception?.attributes?.['exception.message'];
+  return typeof message === 'string' && message !== '' ? message : 'error';
+}
+
+/** Builds the conversation record from the fields its spans carry; the turn's own span speaks first. */
+function conversationRecord(
+  conversationId: string,
+  spans: readonly ReadableSpan[],
+  startedAt: HrTime,
+  options: MappingOptions,
+): ConversationPayload {
+  const ordered = [...spans].sort(
+    (a, b) =>
+      Number(b.attributes[ATTR_AGENTSIGHT_SPAN_KIND] === AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION) -
+      Number(a.attributes[ATTR_AGENTSIGHT_SPAN_KIND] === AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION),
+  );
+  const first = (key: string): string | undefined => {
+    for (const span of ordered) {
+      const value = text(span.attributes, key);
+      if (value !== undefined) return truncate(value, options.maxFieldLength);
+    }
+    return undefined;
+  };
+  const device = first(ATTR_AGENTSIGHT_CONVERSATION_DEVICE);
+  const environment = first(ATTR_AGENTSIGHT_CONVERSATION_ENVIRONMENT);
+  const name = first(ATTR_AGENTSIGHT_CONVERSATION_NAME);
+  const metadataSpan = ordered.find((s) => s.attributes[ATTR_AGENTSIGHT_CONVERSATION_METADATA] !== undefined);
+  return {
+    timestamp: toAgentSightTimestamp(startedAt),
+    conversation_id: conversationId,
+    customer_id: first(ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID) ?? null,
+    customer_ip_address: first(ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS) ?? null,
+    device: device !== undefined && DEVICES.has(device) ? device : null,
+    source: first(ATTR_AGENTSIGHT_CONVERSATION_SOURCE) ?? null,
+    language: first(ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE) ?? null,
+    name: name === undefined ? null : truncate(name, MAX_NAME_LENGTH),
+    is_used: true,
+    environment: environment !== undefined && ENVIRONMENTS.has(environment) ? environment : options.environment,
+    metadata: metadataSpan
+      ? (jsonObject(metadataSpan.attributes, ATTR_AGENTSIGHT_CONVERSATION_METADATA) ?? null)
+      : null,
+  };
+}
+
+type SpanMapper = (span: ReadableSpan, conversationId: string, options: MappingOptions) => PlannedItem | string;
+
+function messageItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
+  const a = span.attributes;
+  const sender = a[ATTR_AGENTSIGHT_MESSAGE_SENDER];
+  if (sender !== AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER && sender !== AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT) {
+    return `unknown sender "${String(sender)}"`;
+  }
+  const content = text(a, ATTR_AGENTSIGHT_MESSAGE_CONTENT);
+  if (content === undefined) return 'empty message content';
+  const body: MessagePayload = {
+    timestamp: toAgentSightTimestamp(span.endTime),
+    content: truncate(content, options.maxFieldLength),
+    sender,
+    conversation_id: conversationId,
+    metadata: jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA) ?? {},
+  };
+  return {
+    kind: 'message',
+    body,
+    idempotencyKey: spanKey(span, 'message'),
+    label: `${sender} message`,
+    atMicros: toMicroseconds(span.endTime),
+  };
+}
+
+function actionItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
+  const a = span.attributes;
+  const name = text(a, ATTR_AGENTSIGHT_ACTION_NAME);
+  if (name === undefined) return 'action without a name';
+  const metadata: JsonObject = jsonObject(a, ATTR_AGENTSIGHT_ACTION_METADATA) ?? {};
+  if (a[ATTR_AGENTSIGHT_ACTION_ARGUMENTS] !== undefined && !('arguments' in metadata)) {
+    metadata.arguments = jsonOrText(a[ATTR_AGENTSIGHT_ACTION_ARGUMENTS]);
+  }
+  const body: ActionPayload = {
+    timestamp: toAgentSightTimestamp(span.endTime),
+    action_name: truncate(name, options.maxFieldLength),
+    conversation_id: conversationId,
+    metadata,
+    started_at: toAgentSightTimestamp(span.startTime),
+    ended_at: toAgentSightTimestamp(span.endTime),
+    duration_ms: durationMs(span),
+  };
+  const toolsUsed = jsonObject(a, ATTR_AGENTSIGHT_ACTION_TOOLS_USED);
+  if (toolsUsed !== undefined) body.tools_used = toolsUsed;
+  const response = a[ATTR_AGENTSIGHT_ACTION_RESPONSE];
+  if (typeof response === 'string') body.response = truncate(response, options.maxFieldLength);
+  const error = errorMessage(span);
+  if (error !== undefined) body.error_msg = truncate(error, options.maxFieldLength);
+  return {
+    kind: 'action',
+    body,
+    idempotencyKey: spanKey(span, 'action'),
+    label: `action "${name}"`,
+    atMicros: toMicroseconds(span.endTime),
+  };
+}
+
+function buttonItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
+  const a = span.attributes;
+  const event = text(a, ATTR_AGENTSIGHT_BUTTON_EVENT);
+  const label = text(a, ATTR_AGENTSIGHT_BUTTON_LABEL);
+  const value = text(a, ATTR_AGENTSIGHT_BUTTON_VALUE);
+  if (event === undefined || label === undefined || value === undefined) return 'button without event, label or value';
+  const body: ButtonPayload = {
+    timestamp: toAgentSightTimestamp(span.endTime),
+    button_event: truncate(event, options.maxFieldLength),
+    label: truncate(label, options.maxFieldLength),
+    value: truncate(value, options.maxFieldLength),
+    conversation_id: conversationId,
+    metadata: jsonObject(a, ATTR_AGENTSIGHT_BUTTON_METADATA) ?? {},
+  };
+  return {
+    kind: 'button',
+    body,
+    idempotencyKey: spanKey(span, 'button'),
+    label: `button "${event}"`,
+    atMicros: toMicroseconds(span.endTime),
+  };
+}
+
+const MAPPERS: Readonly<Record<string, SpanMapper>> = {
+  [AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE]: messageItem,
+  [AGENTSIGHT_SPAN_KIND_VALUE_ACTION]: actionItem,
+  [AGENTSIGHT_SPAN_KIND_VALUE_BUTTON]: buttonItem,
+};
+
+/** A conversation's spans within one export, in the order they ended. */
+interface ConversationSpans {
+  readonly spans: ReadableSpan[];
+  readonly endOrders: number[];
+}
+
+function groupByConversation(spans: readonly ReadableSpan[]): Map<string, ConversationSpans> {
+  const groups = new Map<string, ConversationSpans>();
+  spans.forEach((span, endOrder) => {
+    const id = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+    if (id === undefined) return;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = { spans: [], endOrders: [] };
+      groups.set(id, group);
+    }
+    group.spans.push(span);
+    group.endOrders.push(endOrder);
+  });
+  return groups;
+}
+
+/**
+ * Turns one export's finished spans into per-conversation delivery plans: the conversation record,
+ * then every item in the order it happened. An item happens when its span ends, and spans reach
+ * the exporter in the order they ended, so that order is the chronological one. (Span times are
+ * anchored to `Date.now()` when each span starts, so two spans' timestamps can disagree with their
+ * real order by up to a millisecond; delivery makes the timestamps follow this order.) Token usage
+ * of all spans of a conversation is summed into one `token_usage` action, placed and timed at the
+ * end of the last span that reported usage. Spans of no conversation are ignored. Pure: no I/O.
+ */
+export function toConversationPlans(spans: readonly ReadableSpan[], options: MappingOptions): MappingResult {
+  const plans: ConversationPlan[] = [];
+  const dropped: DroppedSpan[] = [];
+  for (const [conversationId, group] of groupByConversation(spans)) {
+    const ordered: OrderedItem[] = [];
+    const usage: TokenCounts = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, embedding_tokens: 0 };
+    const usageSpanIds: string[] = [];
+    let lastUsage: { span: ReadableSpan; endOrder: number } | undefined;
+    let earliestStart = group.spans[0]?.startTime as HrTime;
+
+    group.spans.forEach((span, index) => {
+      const endOrder = group.endOrders[index] as number;
+      if (toMicroseconds(span.startTime) < toMicroseconds(earliestStart)) earliestStart = span.startTime;
+      const tokens = tokenUsageOf(span.attributes);
+      if (tokens !== undefined) {
+        addTokenCounts(usage, tokens);
+        usageSpanIds.push(span.spanContext().spanId);
+        lastUsage = { span, endOrder };
+      }
+      const mapper = MAPPERS[String(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND])];
+      if (mapper === undefined) return;
+      const mapped = mapper(span, conversationId, options);
+      if (typeof mapped === 'string') dropped.push({ conversationId, spanName: span.name, reason: mapped });
+      else ordered.push({ item: mapped, endOrder });
+    });
+
+    if (lastUsage !== undefined) {
+      const body: ActionPayload = {
+        timestamp: toAgentSightTimestamp(lastUsage.span.endTime),
+        action_name: 'token_usage',
+        conversation_id: conversationId,
+        metadata: { ...usage },
+      };
+      const item: PlannedItem = {
+        kind: 'token_usage',
+        body,
+        idempotencyKey: `token_usage-${shortHash(usageSpanIds.sort().join(','))}`,
+        label: 'token usage',
+        atMicros: toMicroseconds(lastUsage.span.endTime),
+      };
+      ordered.push({ item, endOrder: lastUsage.endOrder });
+    }
+
+    // Stable: an item and the usage of the same span keep the item first.
+    ordered.sort((x, y) => x.endOrder - y.endOrder);
+    plans.push({
+      conversationId,
+      record: conversationRecord(conversationId, group.spans, earliestStart, options),
+      recordIdempotencyKey: `conversation-${shortHash(conversationId)}`,
+      items: ordered.map((o) => o.item),
+    });
+  }
+  return { plans, dropped };
+}

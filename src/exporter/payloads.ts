@@ -1,0 +1,87 @@
+/*
+ * The AgentSight tracking payloads (agentsight-api.md §3), as sent. Key order follows the Python
+ * SDK's queued requests; `conversation` (the backend id) is added at delivery time, once known.
+ */
+
+/** A JSON object. */
+export type JsonObject = Record<string, unknown>;
+
+/** Body of `POST /api/conversations/`: every key present, absent optional values `null`. */
+export interface ConversationPayload {
+  timestamp: string;
+  conversation_id: string;
+  customer_id: string | null;
+  customer_ip_address: string | null;
+  device: string | null;
+  source: string | null;
+  language: string | null;
+  name: string | null;
+  is_used: true;
+  environment: string;
+  metadata: JsonObject | null;
+}
+
+/** Body of `POST /api/track/` without the backend id. */
+export interface MessagePayload {
+  timestamp: string;
+  content: string;
+  sender: 'end_user' | 'agent';
+  conversation_id: string;
+  metadata: JsonObject;
+}
+
+/** Body of `POST /api/action_logs/` without the backend id; optional keys left out when unknown. */
+export interface ActionPayload {
+  timestamp: string;
+  action_name: string;
+  conversation_id: string;
+  metadata: JsonObject;
+  started_at?: string;
+  ended_at?: string;
+  duration_ms?: number;
+  tools_used?: JsonObject;
+  response?: string;
+  error_msg?: string;
+}
+
+/** Body of `POST /api/buttons/` without the backend id. */
+export interface ButtonPayload {
+  timestamp: string;
+  button_event: string;
+  label: string;
+  value: string;
+  conversation_id: string;
+  metadata: JsonObject;
+}
+
+/** Which endpoint an item goes to. */
+export type ItemKind = 'message' | 'action' | 'button' | 'token_usage';
+
+/** API path of each kind of item. */
+export const ITEM_PATHS: Readonly<Record<ItemKind | 'conversation', string>> = {
+  conversation: '/api/conversations/',
+  message: '/api/track/',
+  action: '/api/action_logs/',
+  token_usage: '/api/action_logs/',
+  button: '/api/buttons/',
+};
+
+/** One request to make for a conversation, after its record exists. */
+export interface PlannedItem {
+  readonly kind: ItemKind;
+  readonly body: MessagePayload | ActionPayload | ButtonPayload;
+  /** Stable for this item across retries: derived from its span(s) and kind. */
+  readonly idempotencyKey: string;
+  /** What to call it in logs: `message`, `action "calculator"`, ... */
+  readonly label: string;
+  /** When it happened (its span's end), in µs since the epoch: `body.timestamp` as a number. */
+  readonly atMicros: number;
+}
+
+/** Everything one export has to deliver for one conversation, in delivery order. */
+export interface ConversationPlan {
+  readonly conversationId: string;
+  readonly record: ConversationPayload;
+  readonly recordIdempotencyKey: string;
+  readonly items: readonly PlannedItem[];
+}

@@ -1,0 +1,134 @@
+import { AgentSightConfigError, AgentSightSpanExporter, AgentSightSpanProcessor } from 'agentsight-otel';
+import { expect } from 'chai';
+import { apiErrorText } from '#internal/exporter/api-errors';
+import { resolveExporterConfig } from '#internal/exporter/config';
+import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '#internal/exporter/retry';
+import { TEST_API_KEY } from '../helpers/receiver';
+
+const ENV_KEYS = ['AGENTSIGHT_API_KEY', 'AGENTSIGHT_API_ENDPOINT', 'AGENTSIGHT_ENVIRONMENT'] as const;
+
+describe('exporter configuration', () => {
+  const saved: Record<string, string | undefined> = {};
+  beforeEach(() => {
+    for (const key of ENV_KEYS) {
+      saved[key] = process.env[key];
+      delete process.env[key];
+    }
+  });
+  afterEach(() => {
+    for (const key of ENV_KEYS) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  /** The error construction throws, checked to be a config error that never contains `secret`. */
+  function constructionError(options: ConstructorParameters<typeof AgentSightSpanExporter>[0], secret?: string): Error {
+    try {
+      new AgentSightSpanExporter(options).shutdown();
+    } catch (error) {
+      expect(error).to.be.instanceOf(AgentSightConfigError);
+      if (secret) expect((error as Error).message).not.to.contain(secret);
+      return error as Error;
+    }
+    throw new Error('construction did not fail');
+  }
+
+  it('reads key, endpoint and environment from the environment, with the documented defaults', () => {
+    process.env.AGENTSIGHT_API_KEY = TEST_API_KEY;
+    const defaults = resolveExporterConfig();
+    expect(defaults.apiKey).to.equal(TEST_API_KEY);
+    expect(defaults.endpoint.href).to.equal('https://api.agentsight.io/');
+    expect(defaults.environment).to.equal('development');
+    expect(defaults).to.include({ timeoutMillis: 10_000, exportTimeoutMillis: 25_000, maxRetries: 5, concurrency: 8 });
+    process.env.AGENTSIGHT_API_ENDPOINT = 'http://127.0.0.1:8787/base/';
+    process.env.AGENTSIGHT_ENVIRONMENT = 'production';
+    const fromEnv = resolveExporterConfig();
+    expect(fromEnv.endpoint.pathname).to.equal('/base/');
+    expect(fromEnv.environment).to.equal('production');
+    const explicit = resolveExporterConfig({ environment: 'development', endpoint: 'https://eu.example.com' });
+    expect(explicit.environment, 'an explicit option beats the environment').to.equal('development');
+    expect(explicit.endpoint.host).to.equal('eu.example.com');
+  });
+
+  it('fails at construction without a key, saying how to give one', () => {
+    expect(constructionError({}).message).to.match(/AGENTSIGHT_API_KEY is not set: pass \{ apiKey \}/);
+    expect(constructionError({ apiKey: '   ' }).message).to.match(/is not set/);
+  });
+
+  for (const [label, key] of [
+    ['an OpenAI key', 'sk-proj-abcdefabcdefabcdef0123456789'],
+    ['a key with one hex digit too few', 'ags_1a2b3c4d5e6f7890abcdef123456789_a1b2c3'],
+    ['a key with spaces around it', ` ${TEST_API_KEY} `],
+  ] as const) {
+    it(`rejects ${label} without ever echoing it`, () => {
+      const error = constructionError({ apiKey: key }, key.trim());
+      expect(error.message).to.match(/API key is malformed: .*"ags_", 32 hex characters, "_", 6 hex characters/);
+    });
+  }
+
+  it('rejects an unusable endpoint, environment, number or header with what to fix', () => {
+    const apiKey = TEST_API_KEY;
+    expect(constructionError({ apiKey, endpoint: 'api.agentsight.io' }).message).to.match(/not a URL/);
+    expect(constructionError({ apiKey, endpoint: 'ftp://x.y' }).message).to.match(/must be an http\(s\) URL/);
+    expect(constructionError({ apiKey, endpoint: 'https://u:p@x.y' }, 'u:p').message).to.match(
+      /must not carry credentials/,
+    );
+    expect(constructionError({ apiKey, endpoint: 'https://x.y/?a=1' }).message).to.match(/without \?query/);
+    expect(constructionError({ apiKey, environment: 'staging' }).message).to.match(
+      /"production" or "development" \(got "staging"\)/,
+    );
+    process.env.AGENTSIGHT_ENVIRONMENT = 'weird';
+    expect(constructionError({ apiKey }).message).to.match(/^AGENTSIGHT_ENVIRONMENT must be/);
+    delete process.env.AGENTSIGHT_ENVIRONMENT;
+    expect(constructionError({ apiKey, concurrency: 0 }).message).to.match(
+      /concurrency must be a whole number of at least 1/,
+    );
+    expect(constructionError({ apiKey, timeoutMillis: 1.5 }).message).to.match(/timeoutMillis/);
+    expect(constructionError({ apiKey, headers: { Authorization: 'x' } }).message).to.match(/cannot be overridden/);
+    expect(() => new AgentSightSpanProcessor({ apiKey: 'nope' })).to.throw(AgentSightConfigError);
+  });
+});
+
+describe('retry policy', () => {
+  it('retries 408, 429 and 5xx, and network failures, but not other answers', () => {
+    expect([408, 429, 500, 502, 503, 504].every(isRetryableStatus)).to.equal(true);
+    expect([400, 401, 403, 404, 409, 413, 422].some(isRetryableStatus)).to.equal(false);
+    expect(['ECONNRESET', 'ECONNREFUSED', 'REQUEST_TIMEOUT', 'EAI_AGAIN'].every(isRetryableError)).to.equal(true);
+    expect(isRetryableError('ERR_INVALID_ARG_TYPE')).to.equal(false);
+    expect(isRetryableError(undefined)).to.equal(false);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const now = Date.parse('2026-02-08T13:36:00Z');
+    expect(retryAfterMillis('2', now)).to.equal(2000);
+    expect(retryAfterMillis('0.5', now)).to.equal(500);
+    expect(retryAfterMillis('Sun, 08 Feb 2026 13:36:03 GMT', now)).to.equal(3000);
+    expect(retryAfterMillis('soon', now)).to.equal(undefined);
+    expect(retryAfterMillis(undefined, now)).to.equal(undefined);
+  });
+
+  it('backs off exponentially with bounded jitter, and follows Retry-After when given', () => {
+    const policy = { initialDelayMillis: 1000, maxDelayMillis: 5000, multiplier: 1.5, jitter: 0.2 };
+    expect([1, 2, 3, 4, 5, 6].map((r) => retryDelayMillis(r, policy, undefined, 0.5))).to.deep.equal([
+      1000, 1500, 2250, 3375, 5000, 5000,
+    ]);
+    expect(retryDelayMillis(1, policy, undefined, 0)).to.equal(800);
+    expect(retryDelayMillis(1, policy, undefined, 0.9999)).to.be.closeTo(1200, 1);
+    expect(retryDelayMillis(3, policy, 7000, 0.5)).to.equal(7000);
+  });
+});
+
+describe('API error texts (agentsight-api.md §6.3)', () => {
+  it('reads detail, DRF field errors, nested errors, other JSON and raw text', () => {
+    expect(apiErrorText('{"detail":"Invalid API key."}')).to.equal('Invalid API key.');
+    expect(apiErrorText('{"label":["This field is required."],"value":["bad"]}')).to.equal(
+      'label: This field is required.; value: bad',
+    );
+    expect(apiErrorText('{"attachments":[{"data":["bad"]}]}')).to.equal('attachments: {"data":["bad"]}');
+    expect(apiErrorText('["e1","e2"]')).to.equal('["e1","e2"]');
+    expect(apiErrorText('<html>Bad Gateway</html>')).to.equal('<html>Bad Gateway</html>');
+    expect(apiErrorText('')).to.equal('Unknown error');
+    expect(apiErrorText('{}')).to.equal('Unknown error');
+  });
+});
