@@ -216,7 +216,7 @@ describe('mapping spans to AgentSight payloads (pure)', () => {
           .map((s) => stamped(s, 'c-5')),
       ).plans[0]?.items ?? [];
     expect(items.map((i) => i.kind)).to.deep.equal(['token_usage', 'message']);
-    expect((items[0]?.body as { metadata: unknown }).metadata).to.deep.equal({
+    expect((items[0]?.body as { metadata: unknown } | undefined)?.metadata).to.deep.equal({
       prompt_tokens: 157,
       completion_tokens: 28,
       total_tokens: 186,
@@ -257,7 +257,7 @@ describe('mapping spans to AgentSight payloads (pure)', () => {
       attributes: { ...span.attributes, [semconv.ATTR_AGENTSIGHT_MESSAGE_CONTENT]: '  ' },
     } as ReadableSpan;
     const result = toConversationPlans([span, broken], { ...options, maxFieldLength: 1000 });
-    const content = (result.plans[0]?.items[0]?.body as { content: string }).content;
+    const content = String((result.plans[0]?.items[0]?.body as { content: string } | undefined)?.content);
     expect(content).to.have.length.at.most(1000);
     expect(content).to.match(/truncated, total length: 20000\]$/);
     expect(result.dropped).to.deep.equal([
