@@ -1,16 +1,18 @@
 /**
  * `npm run bench`: every benchmark, side by side, as ratios. Pass names to run a subset
- * (`npm run bench -- decorators`).
+ * (`npm run bench -- exporter`).
  */
 import { benchDecorators } from './decorators.bench';
+import { benchExporter } from './exporter.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
   decorators: benchDecorators,
+  exporter: benchExporter,
 };
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${require('node:os').cpus().length} CPUs`);
   for (const [name, run] of Object.entries(benches)) {
     if (wanted.length === 0 || wanted.includes(name)) await run();
   }

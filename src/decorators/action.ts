@@ -1,6 +1,5 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import {
-  AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
   ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
   ATTR_AGENTSIGHT_ACTION_METADATA,
   ATTR_AGENTSIGHT_ACTION_NAME,
@@ -9,9 +8,12 @@ import {
   ATTR_AGENTSIGHT_SPAN_KIND,
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_TOOL_NAME,
+} from '../semconv/attributes';
+import {
+  AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   SPAN_NAME_PREFIX_ACTION,
-} from '../semconv';
+} from '../semconv/values';
 import { metadataJson, nonBlankText } from './conversation-attributes';
 import { conversationIn } from './conversation-context';
 import { type MethodDecorator2, methodDecorator } from './method-decorator';

@@ -1,5 +1,6 @@
 import { type Attributes, type Context, context, createContextKey } from '@opentelemetry/api';
-import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION, ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv';
+import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
+import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 
 /**
  * The attributes that make a span self-describing: the conversation id (AgentSight and GenAI

@@ -1,15 +1,17 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
 import {
-  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
-  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
-  AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
   ATTR_AGENTSIGHT_CONVERSATION_ID,
   ATTR_AGENTSIGHT_SPAN_KIND,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_OPERATION_NAME,
+} from '../semconv/attributes';
+import {
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
   SPAN_NAME_PREFIX_CONVERSATION,
-} from '../semconv';
+} from '../semconv/values';
 import { assertConversationFieldValues, conversationAttributes, nonBlankText } from './conversation-attributes';
 import { conversationIn, withConversation } from './conversation-context';
 import { generateConversationId } from './conversation-id';

@@ -1,11 +1,6 @@
 import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
 import { truncate } from '../common/truncate';
 import {
-  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
-  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
-  AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
-  AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
-  AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
   ATTR_AGENTSIGHT_BUTTON_EVENT,
   ATTR_AGENTSIGHT_BUTTON_LABEL,
   ATTR_AGENTSIGHT_BUTTON_METADATA,
@@ -18,11 +13,18 @@ import {
   ATTR_AGENTSIGHT_USAGE_TOTAL_TOKENS,
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+} from '../semconv/attributes';
+import {
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
+  AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
+  AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
+  AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
   SPAN_NAME_AGENT_MESSAGE,
   SPAN_NAME_BUTTON,
   SPAN_NAME_HUMAN_MESSAGE,
   SPAN_NAME_TOKEN_USAGE,
-} from '../semconv';
+} from '../semconv/values';
 import { metadataJson, nonBlankText } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
 import type { ButtonClick, Metadata, TokenUsage } from './options';

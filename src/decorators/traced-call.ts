@@ -1,6 +1,6 @@
 import { types } from 'node:util';
 import { type Context, context, diag, type Span, SpanStatusCode } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE } from '../semconv';
+import { ATTR_ERROR_TYPE } from '../semconv/attributes';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

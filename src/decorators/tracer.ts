@@ -1,5 +1,5 @@
 import { type Tracer, type TracerProvider, trace } from '@opentelemetry/api';
-import { AGENTSIGHT_INSTRUMENTATION_SCOPE } from '../semconv';
+import { AGENTSIGHT_INSTRUMENTATION_SCOPE } from '../semconv/values';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 
 let cachedProvider: TracerProvider | undefined;

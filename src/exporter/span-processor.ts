@@ -1,6 +1,7 @@
 import { type Attributes, type Context, createContextKey } from '@opentelemetry/api';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION, ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv';
+import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
+import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 import type { AgentSightExporterOptions } from './config';
 import { AgentSightSpanExporter } from './span-exporter';
 

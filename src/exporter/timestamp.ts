@@ -6,9 +6,20 @@ import type { HrTime } from '@opentelemetry/api';
  * The fraction is always written, so every timestamp has the same shape.
  */
 export function toAgentSightTimestamp([seconds, nanos]: HrTime): string {
-  const wholeSeconds = new Date(seconds * 1000).toISOString().slice(0, 19);
   const micros = String(Math.floor(nanos / 1000)).padStart(6, '0');
-  return `${wholeSeconds}.${micros}+00:00`;
+  return `${wholeSecondsOf(seconds)}.${micros}+00:00`;
+}
+
+// The spans of one export mostly share their second; formatting a Date is the costly part.
+let lastSeconds = Number.NaN;
+let lastWholeSeconds = '';
+
+function wholeSecondsOf(seconds: number): string {
+  if (seconds !== lastSeconds) {
+    lastWholeSeconds = new Date(seconds * 1000).toISOString().slice(0, 19);
+    lastSeconds = seconds;
+  }
+  return lastWholeSeconds;
 }
 
 /** A span time in microseconds since the epoch: exact in a double (nanoseconds would not be). */

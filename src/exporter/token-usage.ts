@@ -11,8 +11,8 @@ import {
   ATTR_LLM_TOKEN_COUNT_PROMPT,
   ATTR_LLM_TOKEN_COUNT_TOTAL,
   ATTR_LLM_USAGE_TOTAL_TOKENS,
-  GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS,
-} from '../semconv';
+} from '../semconv/attributes';
+import { GEN_AI_OPERATION_NAME_VALUE_EMBEDDINGS } from '../semconv/values';
 
 /** Token counts with the contract's metadata keys (§4.4). */
 export interface TokenCounts {

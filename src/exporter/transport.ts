@@ -28,6 +28,9 @@ export interface Transport {
   close(): void;
 }
 
+/** One suppressed root context serves every request: building it per request is wasted work. */
+const UNTRACED = suppressTracing(ROOT_CONTEXT);
+
 /** Answers longer than this are cut: only error texts and ids are read from them. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
@@ -95,7 +98,7 @@ export function createHttpTransport(
 
   return {
     post: (path, body, headers, timeoutMillis) =>
-      context.with(suppressTracing(ROOT_CONTEXT), post, undefined, path, body, headers, timeoutMillis),
+      context.with(UNTRACED, post, undefined, path, body, headers, timeoutMillis),
     close: () => agent.destroy(),
   };
 }

@@ -3,7 +3,8 @@ import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 
 /** A real NodeSDK, started, with resource detection off (it only adds noise and time here). */
 export function startSdk(config: Partial<NodeSDKConfiguration>): NodeSDK {
-  const sdk = new NodeSDK({ autoDetectResources: false, ...config });
+  // Traces only: NodeSDK would otherwise send metrics and logs to a default OTLP endpoint.
+  const sdk = new NodeSDK({ autoDetectResources: false, metricReaders: [], logRecordProcessors: [], ...config });
   sdk.start();
   return sdk;
 }

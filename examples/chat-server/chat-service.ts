@@ -1,0 +1,61 @@
+/**
+ * The chat service: one decorated method handles one conversation turn, as in the original
+ * FastAPI guide's advanced `/chat` endpoint.
+ */
+import { TrackConversation, trackAction } from 'agentsight-otel';
+import type { Assistant } from './assistant';
+
+/** One turn as the HTTP layer hands it over. */
+export interface ChatTurn {
+  message: string;
+  conversationId: string;
+  customerId?: string;
+}
+
+/** The reply the HTTP layer sends back. */
+export interface ChatReply {
+  response: string;
+  conversationId: string;
+  toolsUsed: boolean;
+}
+
+/** The assistant failed to answer; the turn was tracked, with a `chat_error` action. */
+export class AssistantFailure extends Error {
+  override readonly name = 'AssistantFailure';
+}
+
+export class ChatService {
+  constructor(private readonly assistant: Assistant) {}
+
+  @TrackConversation({
+    name: 'Advanced Chat',
+    source: 'api',
+    device: 'desktop',
+    conversationId: (turn: ChatTurn) => turn.conversationId,
+    customerId: (turn: ChatTurn) => turn.customerId,
+    metadata: (turn: ChatTurn) => ({ endpoint: '/chat', message_length: turn.message.length }),
+    humanMessage: (turn: ChatTurn) => turn.message,
+    agentMessage: (reply: ChatReply) => reply.response,
+  })
+  async chat(turn: ChatTurn): Promise<ChatReply> {
+    try {
+      const answer = await this.assistant.answer(turn.message);
+      return { response: answer.text, conversationId: turn.conversationId, toolsUsed: answer.toolCalls > 0 };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // As the guide does: the failure becomes a `chat_error` action of the conversation.
+      try {
+        trackAction({ name: 'chat_error', captureArguments: false, metadata: { error_type: errorType(error) } }, () => {
+          throw error;
+        });
+      } catch {
+        // Recorded; the caller gets the AssistantFailure below.
+      }
+      throw new AssistantFailure(`The assistant could not answer: ${reason}`);
+    }
+  }
+}
+
+function errorType(error: unknown): string {
+  return error instanceof Error ? error.constructor.name : typeof error;
+}

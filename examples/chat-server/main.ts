@@ -1,0 +1,34 @@
+/**
+ * The chat server on its own: `node build/examples/chat-server/main.js`.
+ *
+ * Environment: AGENTSIGHT_API_KEY (and AGENTSIGHT_API_ENDPOINT, e.g. a local
+ * `npx agentsight-otel dev-server`), OPENAI_API_KEY (else the offline scripted model), PORT
+ * (default 8000), OTEL_EXPORTER_OTLP_ENDPOINT (to see the spans in Jaeger), and
+ * AGENTSIGHT_TRACKING=off to run without any telemetry (for the latency benchmark).
+ */
+import { startTelemetry, stopTelemetry } from './telemetry';
+
+async function main(): Promise<void> {
+  const sdk = process.env.AGENTSIGHT_TRACKING === 'off' ? undefined : startTelemetry();
+  // After telemetry: the instrumentations patch http and openai as they are loaded.
+  const { startChatServer } = await import('./app.js');
+  const server = await startChatServer({ port: Number(process.env.PORT ?? 8000), host: process.env.HOST });
+  console.log(`chat server listening on ${server.url}`);
+  console.log(`LLM: ${server.modelLabel}`);
+  console.log(`tracking: ${sdk ? 'on' : 'off'}`);
+
+  // The batch processor's timer does not keep the process alive: flush on the way out.
+  const stop = async (signal: string) => {
+    console.log(`${signal}: closing the server and flushing telemetry`);
+    await server.close();
+    if (sdk) await stopTelemetry(sdk);
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

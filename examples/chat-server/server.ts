@@ -1,0 +1,69 @@
+/**
+ * The HTTP layer (Fastify): `POST /chat` and `GET /health`, with the request body checked by
+ * JSON Schema, so a bad body is a 400 that says what is wrong and nothing is tracked.
+ */
+import { generateConversationId } from 'agentsight-otel';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AssistantFailure, type ChatService } from './chat-service';
+
+/** Body of `POST /chat`, as in the guide. */
+interface ChatBody {
+  message: string;
+  conversation_id?: string;
+  customer_id?: string;
+}
+
+const chatBodySchema = {
+  type: 'object',
+  required: ['message'],
+  additionalProperties: false,
+  properties: {
+    message: { type: 'string', minLength: 1, maxLength: 4000, pattern: '\\S' },
+    conversation_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$' },
+    customer_id: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+} as const;
+
+const chatReplySchema = {
+  type: 'object',
+  properties: {
+    response: { type: 'string' },
+    conversation_id: { type: 'string' },
+    tools_used: { type: 'boolean' },
+  },
+} as const;
+
+/** Name reported by `/health`. */
+export const SERVICE_NAME = 'agentsight-chat-server';
+
+/** Builds the app (not listening yet). */
+export function buildServer(chat: ChatService): FastifyInstance {
+  // Strict bodies: Fastify's defaults would silently drop unknown fields and turn 42 into "42".
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+
+  app.get('/health', async () => ({ status: 'healthy', service: SERVICE_NAME }));
+
+  app.post<{ Body: ChatBody }>(
+    '/chat',
+    { schema: { body: chatBodySchema, response: { 200: chatReplySchema } } },
+    async (request) => {
+      const { message, conversation_id, customer_id } = request.body;
+      const reply = await chat.chat({
+        message,
+        conversationId: conversation_id ?? generateConversationId(),
+        customerId: customer_id,
+      });
+      return { response: reply.response, conversation_id: reply.conversationId, tools_used: reply.toolsUsed };
+    },
+  );
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof AssistantFailure) {
+      return reply.status(500).send({ error: 'Internal Server Error', message: error.message });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    const message = error instanceof Error ? error.message : String(error);
+    return reply.status(status).send({ error: status < 500 ? 'Bad Request' : 'Internal Server Error', message });
+  });
+  return app;
+}

@@ -1,0 +1,54 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+/** Repository root, from build/test/helpers. */
+export const ROOT = resolve(__dirname, '../../..');
+
+/** A child Node process whose output is collected. */
+export interface RunningProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Waits until the output matches, and returns the match. */
+  waitFor(pattern: RegExp, timeoutMillis?: number): Promise<RegExpExecArray>;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited(): Promise<number | null>;
+}
+
+/** Starts `node <script> ...args` from the repository root, with OPENAI_API_KEY removed (offline, deterministic). */
+export function runNode(script: string, args: string[] = [], env: Record<string, string> = {}): RunningProcess {
+  const { OPENAI_API_KEY: _openai, ...inherited } = process.env;
+  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
+    cwd: ROOT,
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exit = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return {
+    child,
+    output: () => output,
+    async waitFor(pattern, timeoutMillis = 15_000) {
+      const deadline = Date.now() + timeoutMillis;
+      for (;;) {
+        const match = pattern.exec(output);
+        if (match) return match;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`never printed ${pattern} (exit ${child.exitCode}); output:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exit;
+    },
+    exited: () => exit,
+  };
+}
