@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark, side by side, as ratios. Pass names to run a subset
  * (`npm run bench -- exporter`).
  */
+import { benchChatLatency } from './chat-latency.bench';
 import { benchDecorators } from './decorators.bench';
 import { benchExporter } from './exporter.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
   decorators: benchDecorators,
   exporter: benchExporter,
+  'chat-latency': benchChatLatency,
 };
 
 async function main(): Promise<void> {

@@ -4,18 +4,20 @@
  * Environment: AGENTSIGHT_API_KEY (and AGENTSIGHT_API_ENDPOINT, e.g. a local
  * `npx agentsight-otel dev-server`), OPENAI_API_KEY (else the offline scripted model), PORT
  * (default 8000), OTEL_EXPORTER_OTLP_ENDPOINT (to see the spans in Jaeger), and
- * AGENTSIGHT_TRACKING=off to run without any telemetry (for the latency benchmark).
+ * AGENTSIGHT_TRACKING=off (no telemetry at all) or =otel (OpenTelemetry without AgentSight), the
+ * latency benchmark's baselines.
  */
 import { startTelemetry, stopTelemetry } from './telemetry';
 
 async function main(): Promise<void> {
-  const sdk = process.env.AGENTSIGHT_TRACKING === 'off' ? undefined : startTelemetry();
+  const tracking = process.env.AGENTSIGHT_TRACKING ?? 'on';
+  const sdk = tracking === 'off' ? undefined : startTelemetry(tracking === 'otel' ? false : {});
   // After telemetry: the instrumentations patch http and openai as they are loaded.
   const { startChatServer } = await import('./app.js');
   const server = await startChatServer({ port: Number(process.env.PORT ?? 8000), host: process.env.HOST });
   console.log(`chat server listening on ${server.url}`);
   console.log(`LLM: ${server.modelLabel}`);
-  console.log(`tracking: ${sdk ? 'on' : 'off'}`);
+  console.log(`tracking: ${tracking}`);
 
   // The batch processor's timer does not keep the process alive: flush on the way out.
   const stop = async (signal: string) => {

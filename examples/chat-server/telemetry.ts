@@ -11,9 +11,12 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type AgentSightProcessorOptions, AgentSightSpanProcessor } from 'agentsight-otel';
 
-/** Starts tracing; AgentSight options default to the AGENTSIGHT_* variables. */
-export function startTelemetry(agentsight: AgentSightProcessorOptions = {}): NodeSDK {
-  const spanProcessors: SpanProcessor[] = [new AgentSightSpanProcessor(agentsight)];
+/**
+ * Starts tracing; AgentSight options default to the AGENTSIGHT_* variables. `false` leaves
+ * AgentSight out (the latency benchmark's "OpenTelemetry only" baseline).
+ */
+export function startTelemetry(agentsight: AgentSightProcessorOptions | false = {}): NodeSDK {
+  const spanProcessors: SpanProcessor[] = agentsight === false ? [] : [new AgentSightSpanProcessor(agentsight)];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     // The same spans, to Jaeger or any OTLP backend (the exporter reads the endpoint variable).
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));

@@ -30,6 +30,12 @@ export interface AgentSightExporterOptions {
   maxFieldLength?: number;
   /** Backend ids remembered, so later turns do not create their conversation again. Default 10000. */
   maxCachedConversations?: number;
+  /**
+   * Deliver from a worker thread, so the HTTP requests (one per AgentSight item) stay off the
+   * application's event loop. Default true; false delivers on the main thread. If the worker
+   * cannot start, delivery falls back to the main thread with a warning.
+   */
+  deliveryThread?: boolean;
 }
 
 /** Validated configuration. */
@@ -45,6 +51,7 @@ export interface ExporterConfig {
   readonly headers: Readonly<Record<string, string>>;
   readonly maxFieldLength: number;
   readonly maxCachedConversations: number;
+  readonly deliveryThread: boolean;
 }
 
 /** Configuration that cannot work; the message says what to fix and never contains the key. */
@@ -145,6 +152,7 @@ export function resolveExporterConfig(options: AgentSightExporterOptions = {}): 
     headers: resolveHeaders(options.headers),
     maxFieldLength: wholeNumber('maxFieldLength', options.maxFieldLength, 32_768, 256),
     maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),
+    deliveryThread: options.deliveryThread ?? true,
   };
 }
 

@@ -52,17 +52,16 @@ interface ExportRun {
   refused?: { reason: string; message: string };
 }
 
+/** Waits `ms`, or less if `signal` aborts; leaves no listener behind either way. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 
 /** Runs at most `limit` tasks at once. */
@@ -200,7 +199,7 @@ export class Delivery {
         }
         failure = {
           reason: String(answer.status),
-          message: answerText(answer.status, answer.text, answer.headers.location),
+          message: answerText(answer.status, answer.text, singleHeader(answer.headers.location)),
         };
         retryable = isRetryableStatus(answer.status);
         retryAfter = retryAfterMillis(singleHeader(answer.headers['retry-after']), Date.now());

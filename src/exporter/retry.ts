@@ -17,6 +17,7 @@ const RETRYABLE_ERROR_CODES: ReadonlySet<string> = new Set([
   'EHOSTUNREACH',
   'ENETDOWN',
   'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
   'REQUEST_TIMEOUT',
 ]);
 

@@ -8,9 +8,10 @@ import {
   type ExporterConfig,
   resolveExporterConfig,
 } from './config';
-import { Delivery, type DeliveryFailure } from './delivery';
+import type { DeliveryFailure } from './delivery';
+import { type ChannelSettings, type DeliveryChannel, inThreadChannel } from './delivery-channel';
 import { type DroppedSpan, toConversationPlans } from './mapping';
-import { createHttpTransport, type Transport } from './transport';
+import { WorkerChannel } from './worker-channel';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
@@ -42,8 +43,7 @@ const NAMED_IN_LOG = 3;
  */
 export class AgentSightSpanExporter implements SpanExporter {
   private readonly config: ExporterConfig;
-  private readonly transport: Transport;
-  private readonly delivery: Delivery;
+  private readonly channel: DeliveryChannel;
   private readonly inFlight = new Set<Promise<void>>();
   private isShutdown = false;
 
@@ -51,27 +51,29 @@ export class AgentSightSpanExporter implements SpanExporter {
   constructor(options: AgentSightExporterOptions = {}) {
     applyLogLevelFromEnvironment();
     this.config = resolveExporterConfig(options);
-    this.transport = createHttpTransport(
-      this.config.endpoint,
-      {
+    const settings: ChannelSettings = {
+      endpoint: this.config.endpoint.href,
+      headers: {
         ...this.config.headers,
         authorization: `Api-Key ${this.config.apiKey}`,
         'user-agent': `agentsight-otel/${AGENTSIGHT_OTEL_VERSION} node/${process.versions.node}`,
       },
-      this.config.concurrency,
-    );
-    this.delivery = new Delivery(this.transport, {
-      requestTimeoutMillis: this.config.timeoutMillis,
-      maxRetries: this.config.maxRetries,
-      backoff: {
-        initialDelayMillis: this.config.retryDelayMillis,
-        maxDelayMillis: 5_000,
-        multiplier: 1.5,
-        jitter: 0.2,
+      delivery: {
+        requestTimeoutMillis: this.config.timeoutMillis,
+        maxRetries: this.config.maxRetries,
+        backoff: {
+          initialDelayMillis: this.config.retryDelayMillis,
+          maxDelayMillis: 5_000,
+          multiplier: 1.5,
+          jitter: 0.2,
+        },
+        concurrency: this.config.concurrency,
+        maxCachedConversations: this.config.maxCachedConversations,
       },
-      concurrency: this.config.concurrency,
-      maxCachedConversations: this.config.maxCachedConversations,
-    });
+    };
+    this.channel = this.config.deliveryThread
+      ? new WorkerChannel(settings, () => inThreadChannel(settings))
+      : inThreadChannel(settings);
   }
 
   /**
@@ -110,7 +112,7 @@ export class AgentSightSpanExporter implements SpanExporter {
       report({ code: ExportResultCode.SUCCESS });
       return;
     }
-    const work = this.delivery
+    const work = this.channel
       .deliver(plans, Date.now() + this.config.exportTimeoutMillis)
       .then((delivery) => {
         if (delivery.failures.length === 0) {
@@ -142,8 +144,7 @@ export class AgentSightSpanExporter implements SpanExporter {
   async shutdown(): Promise<void> {
     this.isShutdown = true;
     await this.drain();
-    this.delivery.close();
-    this.transport.close();
+    await this.channel.close();
   }
 
   private async drain(): Promise<void> {
