@@ -40,11 +40,11 @@ export function turn(conversationId: string, index: number): void {
 }
 
 /** Spans of `turns` turns over `conversations` conversations, made by the real SDK. */
-function makeSpans(turns: number, conversations: number): ReadableSpan[] {
+function makeSpans(turns: number, conversations: number, prefix = 'bench'): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
   provider.register();
-  for (let i = 0; i < turns; i++) turn(`bench-${i % conversations}`, i);
+  for (let i = 0; i < turns; i++) turn(`${prefix}-${i % conversations}`, i);
   const spans = memory.getFinishedSpans();
   trace.disable();
   context.disable();
@@ -88,15 +88,12 @@ function benchMapping(spans: ReadableSpan[]): number {
   return median(rates);
 }
 
-/** One export of `spans` through a fresh exporter; returns requests made and seconds taken. */
-async function exportOnce(url: string, spans: ReadableSpan[], concurrency: number) {
-  const exporter = new AgentSightSpanExporter({ apiKey: API_KEY, endpoint: url, concurrency });
+/** One export through `exporter`; returns the seconds it took to be reported delivered. */
+async function exportOnce(exporter: AgentSightSpanExporter, spans: ReadableSpan[]): Promise<number> {
   const start = process.hrtime.bigint();
   const result = await new Promise<ExportResult>((resolve) => exporter.export(spans, resolve));
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  await exporter.shutdown();
   if (result.code !== 0) throw new Error(`export failed: ${String(result.error)}`);
-  return seconds;
+  return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
 /**
@@ -173,29 +170,36 @@ export async function benchExporter(): Promise<void> {
   try {
     console.log('\nExporter: delivery to the local receiver (separate process, loopback)');
     const turns = 1_000;
-    const deliverySpans = makeSpans(turns, 100);
-    const { plans } = toConversationPlans(deliverySpans, { environment: 'development', maxFieldLength: 32_768 });
-    const requests = plans.reduce((sum, plan) => sum + 1 + plan.items.length, 0);
-    for (const concurrency of [1, 8]) {
-      // A fresh exporter knows no backend ids, so each run sends every conversation record again.
-      // Runs alternate with the bare client's; the first of each warms the JIT and is not counted.
-      const exporterRates: number[] = [];
-      const ceilings: number[] = [];
-      for (let run = 0; run < 6; run++) {
-        const seconds = await exportOnce(receiver.url, deliverySpans, concurrency);
-        const ceiling = await receiverCeiling(receiver.url, plans, concurrency);
-        if (run === 0) continue;
-        exporterRates.push(requests / seconds);
-        ceilings.push(ceiling);
+    for (const deliveryThread of [true, false]) {
+      for (const concurrency of [1, 8]) {
+        const exporter = new AgentSightSpanExporter({
+          apiKey: API_KEY,
+          endpoint: receiver.url,
+          concurrency,
+          deliveryThread,
+        });
+        await exportOnce(exporter, makeSpans(200, 20, `warm-${deliveryThread}-${concurrency}`)); // JIT and worker start-up
+        // Each run has conversations of its own, so the exporter creates each one, as on first contact.
+        // Runs alternate with the bare client's replay of the same requests.
+        const exporterRates: number[] = [];
+        const ceilings: number[] = [];
+        let requests = 0;
+        for (let run = 0; run < 5; run++) {
+          const spans = makeSpans(turns, 100, `run-${deliveryThread}-${concurrency}-${run}`);
+          const { plans } = toConversationPlans(spans, { environment: 'development', maxFieldLength: 32_768 });
+          requests = plans.reduce((sum, plan) => sum + 1 + plan.items.length, 0);
+          exporterRates.push(requests / (await exportOnce(exporter, spans)));
+          ceilings.push(await receiverCeiling(receiver.url, plans, concurrency));
+        }
+        await exporter.shutdown();
+        const rate = median(exporterRates);
+        const ceiling = median(ceilings);
+        console.log(
+          `  ${deliveryThread ? 'worker thread' : 'main thread  '}, concurrency ${concurrency}: ${Math.round(rate).toLocaleString('en')} items/s ` +
+            `(${requests} requests for ${turns} turns = ${(requests / turns).toFixed(2)} per turn); ` +
+            `receiver ceiling ${Math.round(ceiling).toLocaleString('en')} req/s → ${((rate / ceiling) * 100).toFixed(0)}% of it (medians of 5)`,
+        );
       }
-      const rate = median(exporterRates);
-      const ceiling = median(ceilings);
-      const seconds = requests / rate;
-      console.log(
-        `  concurrency ${concurrency}: ${Math.round(requests / seconds).toLocaleString('en')} items/s ` +
-          `(${requests} requests for ${turns} turns in ${seconds.toFixed(2)} s = ${(requests / turns).toFixed(2)} per turn); ` +
-          `receiver ceiling ${Math.round(ceiling).toLocaleString('en')} req/s → ${((rate / ceiling) * 100).toFixed(0)}% of it (medians of 5)`,
-      );
     }
 
     // In a process of its own, so nothing measured above is in its heap.
