@@ -1,4 +1,5 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { nonBlankText } from '../common/text';
 import {
   ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
   ATTR_AGENTSIGHT_ACTION_METADATA,
@@ -14,7 +15,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
   SPAN_NAME_PREFIX_ACTION,
 } from '../semconv/values';
-import { metadataJson, nonBlankText } from './conversation-attributes';
+import { metadataJson } from './conversation-attributes';
 import { conversationIn } from './conversation-context';
 import { type MethodDecorator2, methodDecorator } from './method-decorator';
 import { attempt, resolveOption, type TrackActionCallOptions, type TrackActionOptions } from './options';

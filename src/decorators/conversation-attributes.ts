@@ -1,4 +1,5 @@
 import { type Attributes, diag } from '@opentelemetry/api';
+import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
   ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID,
@@ -12,28 +13,15 @@ import {
   ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
   ATTR_GEN_AI_CONVERSATION_ID,
 } from '../semconv/attributes';
-import {
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
-} from '../semconv/values';
+import { AGENTSIGHT_CONVERSATION_DEVICE_VALUES, AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES } from '../semconv/values';
 import type { ConversationAttributes } from './conversation-context';
 import type { ConversationFields } from './options';
 import { toBoundedJson } from './serialize';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
-const DEVICES: ReadonlySet<unknown> = new Set([
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
-]);
-const ENVIRONMENTS: ReadonlySet<unknown> = new Set([
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
-]);
+const DEVICES: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_DEVICE_VALUES);
+const ENVIRONMENTS: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES);
 
 /** Text fields of a conversation and the attribute each one is stamped under. */
 const TEXT_FIELDS = [
@@ -60,12 +48,6 @@ export function assertConversationFieldValues(
       `${where}: environment must be one of ${[...ENVIRONMENTS].join(', ')} (got "${fields.environment}")`,
     );
   }
-}
-
-/** A usable text value: a non-blank string (numbers are accepted as their decimal text). */
-export function nonBlankText(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { nonBlankText } from '../common/text';
 import {
   ATTR_AGENTSIGHT_CONVERSATION_ID,
   ATTR_AGENTSIGHT_SPAN_KIND,
@@ -12,7 +13,7 @@ import {
   GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
   SPAN_NAME_PREFIX_CONVERSATION,
 } from '../semconv/values';
-import { assertConversationFieldValues, conversationAttributes, nonBlankText } from './conversation-attributes';
+import { assertConversationFieldValues, conversationAttributes } from './conversation-attributes';
 import { conversationIn, withConversation } from './conversation-context';
 import { generateConversationId } from './conversation-id';
 import { type MethodDecorator2, methodDecorator } from './method-decorator';

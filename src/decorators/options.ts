@@ -1,13 +1,17 @@
 import { diag } from '@opentelemetry/api';
+import type {
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUES,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES,
+} from '../semconv/values';
 
 /** A JSON-like object of extra facts about a conversation, message, action or button. */
 export type Metadata = Record<string, unknown>;
 
 /** Device classes AgentSight charts. */
-export type ConversationDevice = 'desktop' | 'mobile' | 'tablet';
+export type ConversationDevice = (typeof AGENTSIGHT_CONVERSATION_DEVICE_VALUES)[number];
 
 /** AgentSight environments: development data stays out of analytics. */
-export type ConversationEnvironment = 'production' | 'development';
+export type ConversationEnvironment = (typeof AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES)[number];
 
 /**
  * An option given either as a value or as a function of the decorated method's arguments

@@ -1,4 +1,5 @@
 import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
+import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
   ATTR_AGENTSIGHT_BUTTON_EVENT,
@@ -25,7 +26,7 @@ import {
   SPAN_NAME_HUMAN_MESSAGE,
   SPAN_NAME_TOKEN_USAGE,
 } from '../semconv/values';
-import { metadataJson, nonBlankText } from './conversation-attributes';
+import { metadataJson } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
 import type { ButtonClick, Metadata, TokenUsage } from './options';
 import { resolveMaxValueLength, toBoundedText } from './serialize';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Attributes, type HrTime, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
   ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
@@ -27,11 +28,8 @@ import {
   ATTR_AGENTSIGHT_SPAN_KIND,
 } from '../semconv/attributes';
 import {
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUES,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
   AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
@@ -74,15 +72,8 @@ export interface MappingResult {
 
 /** The conversation name limit of the API (§3.1, §3.11). */
 const MAX_NAME_LENGTH = 255;
-const DEVICES: ReadonlySet<unknown> = new Set([
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
-  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
-]);
-const ENVIRONMENTS: ReadonlySet<unknown> = new Set([
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
-  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
-]);
+const DEVICES: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_DEVICE_VALUES);
+const ENVIRONMENTS: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES);
 
 /** An item on its way into a plan, with what orders it. */
 interface OrderedItem {
@@ -92,9 +83,7 @@ interface OrderedItem {
 }
 
 function text(attributes: Attributes, key: string): string | undefined {
-  const value = attributes[key];
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+  return nonBlankText(attributes[key]);
 }
 
 /** A JSON-object attribute as an object; other JSON is kept under `value`, unparseable text as a string. */

@@ -73,3 +73,18 @@ export const AGENTSIGHT_INSTRUMENTATION_SCOPE = 'agentsight-otel' as const;
  * it) agree on the key without importing each other.
  */
 export const AGENTSIGHT_CONTEXT_KEY_CONVERSATION = 'agentsight.conversation' as const;
+
+// --- value lists (for checks; the same constants as above) ----------------------------------
+
+/** Every `agentsight.conversation.device` value. */
+export const AGENTSIGHT_CONVERSATION_DEVICE_VALUES = [
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_DESKTOP,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_MOBILE,
+  AGENTSIGHT_CONVERSATION_DEVICE_VALUE_TABLET,
+] as const;
+
+/** Every `agentsight.conversation.environment` value. */
+export const AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES = [
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
+  AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
+] as const;
