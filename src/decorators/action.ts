@@ -17,7 +17,7 @@ import {
 } from '../semconv/values';
 import { metadataJson } from './conversation-attributes';
 import { conversationIn } from './conversation-context';
-import { type MethodDecorator2, methodDecorator } from './method-decorator';
+import { type DualModeMethodDecorator, methodDecorator } from './method-decorator';
 import { attempt, resolveOption, type TrackActionCallOptions, type TrackActionOptions } from './options';
 import { assertMaxValueLength, resolveMaxValueLength, toBoundedText } from './serialize';
 import { abandonSpan, runTraced, type TracedCallPlan } from './traced-call';
@@ -131,7 +131,7 @@ function normaliseOptions<T extends TrackActionOptions | TrackActionCallOptions>
  * }
  * ```
  */
-export function TrackAction(nameOrOptions?: string | TrackActionOptions): MethodDecorator2 {
+export function TrackAction(nameOrOptions?: string | TrackActionOptions): DualModeMethodDecorator {
   const options = normaliseOptions(nameOrOptions);
   assertMaxValueLength(options.maxValueLength, '@TrackAction');
   return methodDecorator('TrackAction', (method, methodName) => {

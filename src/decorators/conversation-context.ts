@@ -1,5 +1,4 @@
 import { type Attributes, type Context, context, createContextKey } from '@opentelemetry/api';
-import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 
 /**
@@ -23,9 +22,4 @@ export function conversationIn(ctx: Context): ConversationAttributes | undefined
 /** The conversation active in the current context, if any. */
 export function activeConversation(): ConversationAttributes | undefined {
   return conversationIn(context.active());
-}
-
-/** Id of the conversation active in the current context, if any. */
-export function activeConversationId(): string | undefined {
-  return activeConversation()?.[ATTR_AGENTSIGHT_CONVERSATION_ID] as string | undefined;
 }

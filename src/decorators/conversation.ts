@@ -16,7 +16,7 @@ import {
 import { assertConversationFieldValues, conversationAttributes } from './conversation-attributes';
 import { conversationIn, withConversation } from './conversation-context';
 import { generateConversationId } from './conversation-id';
-import { type MethodDecorator2, methodDecorator } from './method-decorator';
+import { type DualModeMethodDecorator, methodDecorator } from './method-decorator';
 import type { AgentReply, ConversationFields, TrackConversationCallOptions, TrackConversationOptions } from './options';
 import { attempt, resolveOption } from './options';
 import type { ParameterRoles } from './parameters';
@@ -177,7 +177,7 @@ function fieldsForCall(
  * }
  * ```
  */
-export function TrackConversation(options: TrackConversationOptions = {}): MethodDecorator2 {
+export function TrackConversation(options: TrackConversationOptions = {}): DualModeMethodDecorator {
   assertMaxValueLength(options.maxValueLength, '@TrackConversation');
   assertConversationFieldValues(options, '@TrackConversation');
   return methodDecorator('TrackConversation', (method, methodName, roles) => {

@@ -1,7 +1,7 @@
 export { TrackAction, trackAction } from './action';
 export { TrackConversation, trackConversation } from './conversation';
 export { generateConversationId } from './conversation-id';
-export type { MethodDecorator2 } from './method-decorator';
+export type { DualModeMethodDecorator } from './method-decorator';
 export type {
   AgentReply,
   ButtonClick,

@@ -6,7 +6,7 @@ type AnyMethod = (this: any, ...args: any[]) => any;
  * A method decorator usable in both decorator modes: TypeScript's legacy `experimentalDecorators`
  * and TC39 standard decorators. TypeScript picks the matching signature for the mode in use.
  */
-export interface MethodDecorator2 {
+export interface DualModeMethodDecorator {
   /** Standard (TC39) decorator form. */
   <This, Args extends any[], Return>(
     method: (this: This, ...args: Args) => Return,
@@ -34,7 +34,7 @@ export function keepIdentity<F extends AnyMethod>(traced: F, original: AnyMethod
  * Builds a decorator that works in both modes on one wrapper. Misuse (on a field, an accessor, a
  * class) is a programming error and fails when the class is defined, saying what to do.
  */
-export function methodDecorator(decoratorName: string, wrap: MethodWrapper): MethodDecorator2 {
+export function methodDecorator(decoratorName: string, wrap: MethodWrapper): DualModeMethodDecorator {
   const decorate = (target: unknown, contextOrKey: unknown, descriptor?: PropertyDescriptor): unknown => {
     if (isStandardContext(contextOrKey)) {
       if (contextOrKey.kind !== 'method' || typeof target !== 'function') {
@@ -50,5 +50,5 @@ export function methodDecorator(decoratorName: string, wrap: MethodWrapper): Met
     descriptor.value = keepIdentity(wrap(original, String(contextOrKey), roles), original);
     return descriptor;
   };
-  return decorate as MethodDecorator2;
+  return decorate as DualModeMethodDecorator;
 }

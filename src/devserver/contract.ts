@@ -13,9 +13,13 @@ export type JsonObject = Record<string, unknown>;
 
 /** Values the contract allows for the enumerated fields. */
 export const ALLOWED = {
+  /** `sender` of messages (§5.1). */
   sender: ['end_user', 'agent', 'system'],
+  /** `device` of conversations (§5.3, with the dashboard's `tablet`). */
   device: ['desktop', 'mobile', 'tablet'],
+  /** `environment` of conversations (§5.2). */
   environment: ['production', 'development'],
+  /** `sentiment` of feedback (§5.4). */
   sentiment: ['positive', 'neutral', 'negative'],
 } as const;
 

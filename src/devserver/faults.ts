@@ -10,11 +10,17 @@
 export interface Fault {
   /** Only requests whose path starts with this (e.g. `/api/track/`); default any tracking POST. */
   path?: string;
+  /** Answer with this HTTP status, storing nothing. */
   status?: number;
+  /** `Retry-After` header of a status answer (seconds, or an HTTP date). */
   retryAfter?: string | number;
+  /** Body of a status answer; default `{ detail }`. */
   body?: unknown;
+  /** Wait this long before answering. */
   delayMs?: number;
+  /** Cut the connection instead of answering. */
   reset?: boolean;
+  /** With `reset`: store the item first. */
   afterProcessing?: boolean;
 }
 
@@ -47,6 +53,7 @@ export class FaultScript {
     return this.appliedCount;
   }
 
+  /** Drops the pending faults and the count. */
   clear(): void {
     this.pending.length = 0;
     this.appliedCount = 0;

@@ -37,9 +37,13 @@ export interface DevServerOptions {
 
 /** One request as the receiver saw it, accepted or not. */
 export interface SeenRequest {
+  /** HTTP method. */
   readonly method: string;
+  /** Path, without the query. */
   readonly path: string;
+  /** Status answered; 0 when the connection was cut instead. */
   readonly status: number;
+  /** The Idempotency-Key header, if any. */
   readonly idempotencyKey: string | undefined;
   /** True when the answer was replayed for a repeated Idempotency-Key. */
   readonly replayed: boolean;
@@ -53,6 +57,7 @@ export interface SeenRequest {
 export interface DevServer {
   /** Base URL, e.g. `http://127.0.0.1:8787`: the exporter's `endpoint`. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
   /** What was accepted. */
   readonly store: DevStore;
@@ -62,6 +67,7 @@ export interface DevServer {
   readonly requests: readonly SeenRequest[];
   /** Forgets stored data, faults and the request log. */
   reset(): void;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 

@@ -10,10 +10,13 @@ export interface StoredRecord {
   readonly seq: number;
   /** Backend id returned to the client. */
   readonly id: number;
+  /** What was stored. */
   readonly kind: RecordKind;
+  /** The API path it was posted to. */
   readonly path: string;
   /** The caller's conversation id (feedback by primary key resolves it). */
   readonly conversationId: string;
+  /** The accepted JSON body, as sent. */
   readonly body: JsonObject;
   /** When the receiver accepted it (ISO-8601). */
   readonly receivedAt: string;
@@ -23,9 +26,13 @@ export interface StoredRecord {
 
 /** A conversation as stored: get-or-create keeps the first values. */
 export interface StoredConversation {
+  /** The backend id returned to the client. */
   readonly id: number;
+  /** The caller's conversation id. */
   readonly conversationId: string;
+  /** The body of the call that created it. */
   readonly fields: JsonObject;
+  /** Whether any create call said `is_used: true`. */
   isUsed: boolean;
   /** How many create calls named it (the first one created it). */
   createCalls: number;
@@ -50,10 +57,12 @@ export class DevStore {
     return [...this.conversationsById.values()];
   }
 
+  /** The conversation with this caller's id. */
   conversation(conversationId: string): StoredConversation | undefined {
     return this.conversationsById.get(conversationId);
   }
 
+  /** The conversation with this backend id. */
   conversationByPk(id: number): StoredConversation | undefined {
     return this.conversations.find((c) => c.id === id);
   }

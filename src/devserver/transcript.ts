@@ -5,7 +5,9 @@ import type { StoredConversation, StoredRecord } from './store';
 export interface TranscriptLine {
   /** The item's own timestamp (ISO-8601). */
   readonly at: string;
+  /** What kind of line: a message of either side, an action, token usage, a click, files or feedback. */
   readonly who: 'user' | 'agent' | 'action' | 'tokens' | 'button' | 'files' | 'feedback';
+  /** The line's text, as a person reads it. */
   readonly text: string;
   /** Set for failed actions. */
   readonly error?: string;
