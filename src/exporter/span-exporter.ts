@@ -115,6 +115,7 @@ export class AgentSightSpanExporter implements SpanExporter {
     const work = this.channel
       .deliver(plans, Date.now() + this.config.exportTimeoutMillis)
       .then((delivery) => {
+        log.debug(`delivered ${delivery.delivered} AgentSight requests (${delivery.retries} retries)`);
         if (delivery.failures.length === 0) {
           report({ code: ExportResultCode.SUCCESS });
           return;
