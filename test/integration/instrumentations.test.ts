@@ -5,7 +5,7 @@ import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { AgentSightSpanProcessor, trackConversation } from 'agentsight-otel';
+import { AgentSightSpanExporter, AgentSightSpanProcessor, trackConversation } from 'agentsight-otel';
 import * as semconv from 'agentsight-otel/semconv';
 import { expect } from 'chai';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai';
@@ -26,8 +26,13 @@ describe('alongside real instrumentations', () => {
     sdk = undefined;
   });
 
-  const processorFor = () =>
-    new AgentSightSpanProcessor({ apiKey: TEST_API_KEY, endpoint: receiver().url, scheduledDelayMillis: 20 });
+  const processorFor = (deliveryThread = true) =>
+    new AgentSightSpanProcessor({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      scheduledDelayMillis: 20,
+      deliveryThread,
+    });
 
   it('counts the tokens of OpenAI calls (instrumentation-openai) into the conversation that made them', async () => {
     const processor = processorFor();
@@ -84,29 +89,55 @@ describe('alongside real instrumentations', () => {
     expect(kinds, 'usage lands before the answer').to.deep.equal(['conversation', 'end_user', 'action', 'agent']);
   });
 
-  it('never traces its own requests with instrumentation-http and -undici enabled', async () => {
-    const processor = processorFor();
+  // On the main thread the instrumentations see the exporter's requests (suppressTracing must hold
+  // them off); in the worker thread they are not even loaded.
+  for (const deliveryThread of [false, true]) {
+    it(`never traces its own requests with instrumentation-http and -undici enabled (${deliveryThread ? 'worker' : 'main'} thread)`, async () => {
+      const processor = processorFor(deliveryThread);
+      const memory = new InMemorySpanExporter();
+      sdk = startSdk({
+        spanProcessors: [processor, new SimpleSpanProcessor(memory)],
+        instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
+      });
+      // Core modules are patched when required after the instrumentation is enabled, as in an app
+      // whose OTel set-up runs first; this process loaded http long before this test.
+      require('node:http');
+      await trackConversation({ conversationId: 'quiet', humanMessage: 'hi' }, async () => {
+        // The application's own calls are traced: this proves both instrumentations are active.
+        await fetch(`${receiver().url}/`).then((r) => r.text());
+        await new Promise<void>((resolve) => httpGet(`${receiver().url}/`, (res) => res.resume().on('end', resolve)));
+        return 'hello';
+      });
+      await processor.forceFlush();
+      expect(receiver().store.recordsOf('quiet').length, 'the exporter did deliver').to.be.greaterThan(2);
+
+      const clientSpans = memory.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
+      const paths = clientSpans.map((s) => String(s.attributes['url.full'] ?? s.attributes['http.url'] ?? s.name));
+      expect(clientSpans, `client spans: ${paths.join(', ')}`).to.have.length(2);
+      expect(paths.some((p) => p.includes('/api/'))).to.equal(false);
+    });
+  }
+
+  it('suppresses tracing of its requests itself, even when called outside a processor’s suppressed context', async () => {
     const memory = new InMemorySpanExporter();
     sdk = startSdk({
-      spanProcessors: [processor, new SimpleSpanProcessor(memory)],
+      spanProcessors: [new SimpleSpanProcessor(memory)],
       instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()],
     });
-    // Core modules are patched when required after the instrumentation is enabled, as in an app
-    // whose OTel set-up runs first; this process loaded http long before this test.
-    require('node:http');
-    await trackConversation({ conversationId: 'quiet', humanMessage: 'hi' }, async () => {
-      // The application's own calls are traced: this proves both instrumentations are active.
-      await fetch(`${receiver().url}/`).then((r) => r.text());
-      await new Promise<void>((resolve) => httpGet(`${receiver().url}/`, (res) => res.resume().on('end', resolve)));
-      return 'hello';
+    // Spans to export, made without an AgentSight processor in the pipeline.
+    trackConversation({ conversationId: 'direct' }, () => 'hi');
+    const spans = memory.getFinishedSpans().filter((s) => s.name.startsWith('invoke_agent'));
+    memory.reset();
+    const exporter = new AgentSightSpanExporter({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      deliveryThread: false,
     });
-    await processor.forceFlush();
-    expect(receiver().store.recordsOf('quiet').length, 'the exporter did deliver').to.be.greaterThan(2);
-
-    const clientSpans = memory.getFinishedSpans().filter((s) => s.kind === SpanKind.CLIENT);
-    const paths = clientSpans.map((s) => String(s.attributes['url.full'] ?? s.attributes['http.url'] ?? s.name));
-    expect(clientSpans, `client spans: ${paths.join(', ')}`).to.have.length(2);
-    expect(paths.some((p) => p.includes('/api/'))).to.equal(false);
+    const code = await new Promise<number>((resolve) => exporter.export(spans, (result) => resolve(result.code)));
+    await exporter.shutdown();
+    expect(code).to.equal(0);
+    expect(receiver().store.recordsOf('direct')).to.have.length(1);
+    expect(memory.getFinishedSpans().map((s) => s.name)).to.deep.equal([]);
   });
 
   it('stamps the conversation on spans of other instrumentations started inside a turn', async () => {
