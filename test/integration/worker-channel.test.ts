@@ -59,6 +59,19 @@ describe('delivery thread', () => {
     expect(diag.warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
   });
 
+  it('logs through OTel diag at AGENTSIGHT_LOG_LEVEL when the app set no logger', async function () {
+    this.timeout(20_000);
+    const quiet = runNode('build/test/helpers/export-and-end.js', [receiver().url, TEST_API_KEY]);
+    expect(await quiet.exited()).to.equal(0);
+    expect(quiet.output()).not.to.contain('delivered');
+    const verbose = runNode('build/test/helpers/export-and-end.js', [receiver().url, TEST_API_KEY], {
+      AGENTSIGHT_LOG_LEVEL: 'debug',
+    });
+    expect(await verbose.exited()).to.equal(0);
+    expect(verbose.output()).to.match(/delivered 2 AgentSight requests \(0 retries\)/);
+    expect(verbose.output()).not.to.contain(TEST_API_KEY);
+  });
+
   it('keeps a process alive only while it delivers', async function () {
     this.timeout(20_000);
     // A script that exports once and then simply ends, without shutdown.
