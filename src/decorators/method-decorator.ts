@@ -24,7 +24,7 @@ function isStandardContext(value: unknown): value is ClassMethodDecoratorContext
 }
 
 /** Gives the traced function the original's `name` and `length`, which users and frameworks read. */
-export function keepIdentity<F extends AnyMethod>(traced: F, original: AnyMethod): F {
+function keepIdentity<F extends AnyMethod>(traced: F, original: AnyMethod): F {
   Object.defineProperty(traced, 'name', { value: original.name, configurable: true });
   Object.defineProperty(traced, 'length', { value: original.length, configurable: true });
   return traced;

@@ -45,7 +45,7 @@ function describeForJson(this: unknown, key: string, value: unknown): unknown {
  * Serialises any value to JSON text without throwing. Values JSON cannot express become
  * descriptive strings; `undefined` (and a top-level function or symbol) becomes `undefined`.
  */
-export function toJson(value: unknown): string | undefined {
+function toJson(value: unknown): string | undefined {
   try {
     return stringifySafely(value, describeForJson);
   } catch {
@@ -57,7 +57,7 @@ export function toJson(value: unknown): string | undefined {
 /**
  * The text form of a value: strings as they are, everything else as JSON.
  */
-export function toText(value: unknown): string | undefined {
+function toText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : toJson(value);
 }
 

@@ -66,7 +66,7 @@ export function runTraced<T>(
 }
 
 /** Ends the span as a success, after recording the outcome. */
-export function endWithValue(plan: TracedCallPlan, value: unknown): void {
+function endWithValue(plan: TracedCallPlan, value: unknown): void {
   if (plan.onSuccess !== undefined) {
     try {
       plan.onSuccess(value);
@@ -78,7 +78,7 @@ export function endWithValue(plan: TracedCallPlan, value: unknown): void {
 }
 
 /** Ends the span as a failure: exception event, ERROR status with the message, `error.type`. */
-export function endWithError(plan: TracedCallPlan, error: unknown): void {
+function endWithError(plan: TracedCallPlan, error: unknown): void {
   try {
     const { span } = plan;
     const message = errorMessage(error);

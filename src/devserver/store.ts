@@ -43,6 +43,7 @@ export class DevStore {
   private nextId = 1;
   private readonly conversationsById = new Map<string, StoredConversation>();
   private readonly recordList: StoredRecord[] = [];
+  private readonly recordsByConversation = new Map<string, StoredRecord[]>();
   private readonly listeners = new Set<(record: StoredRecord) => void>();
 
   constructor(private readonly outFile?: string) {}
@@ -69,7 +70,7 @@ export class DevStore {
 
   /** Records of one conversation (its create call included), in arrival order. */
   recordsOf(conversationId: string): StoredRecord[] {
-    return this.recordList.filter((r) => r.conversationId === conversationId);
+    return [...(this.recordsByConversation.get(conversationId) ?? [])];
   }
 
   /** Get-or-create by `conversation_id`; an existing conversation keeps its stored values (§3.1). */
@@ -105,6 +106,13 @@ export class DevStore {
       idempotencyKey,
     };
     this.recordList.push(record);
+    // Indexed as stored: transcripts and the read API ask per conversation, over every record.
+    let own = this.recordsByConversation.get(conversationId);
+    if (own === undefined) {
+      own = [];
+      this.recordsByConversation.set(conversationId, own);
+    }
+    own.push(record);
     if (this.outFile) appendFileSync(this.outFile, `${JSON.stringify(record)}\n`);
     for (const listener of this.listeners) listener(record);
     return record;
@@ -120,6 +128,7 @@ export class DevStore {
   clear(): void {
     this.conversationsById.clear();
     this.recordList.length = 0;
+    this.recordsByConversation.clear();
     this.nextId = 1;
   }
 }

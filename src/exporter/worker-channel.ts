@@ -23,7 +23,7 @@ export type WorkerReply =
   | { readonly type: 'closed' };
 
 /** The compiled worker entry point, next to this file. */
-export const DELIVERY_WORKER_FILE = join(__dirname, 'delivery-worker.js');
+const DELIVERY_WORKER_FILE = join(__dirname, 'delivery-worker.js');
 
 /** How long past its deadline an export may wait for the worker before it is reported failed. */
 const ANSWER_GRACE_MILLIS = 2_000;
