@@ -33,6 +33,8 @@ export interface DevServerOptions {
    * receiver returned for its conversation.
    */
   allowUnlinked?: boolean;
+  /** Answer every request this long after it arrived (stored first): a slow API. Default 0. */
+  latencyMs?: number;
 }
 
 /** One request as the receiver saw it, accepted or not. */
@@ -65,7 +67,18 @@ export interface DevServer {
   readonly faults: FaultScript;
   /** Every request seen, in arrival order. */
   readonly requests: readonly SeenRequest[];
-  /** Forgets stored data, faults and the request log. */
+  /** Answers every later request this long after it arrived (stored first); 0 for at once. */
+  setLatency(ms: number): void;
+  /**
+   * While true, requests are taken in but never answered nor stored (a hung API); turning it off
+   * cuts the held connections.
+   */
+  setHanging(hanging: boolean): void;
+  /** Stops listening and cuts open connections: clients get connection refused. */
+  stopListening(): Promise<void>;
+  /** Listens again on the same port after {@link stopListening}. */
+  listenAgain(): Promise<void>;
+  /** Forgets stored data, faults and the request log (and latency, hanging). */
   reset(): void;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
@@ -98,6 +111,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const requests: SeenRequest[] = [];
   const replies = new Map<string, Answer>();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  let latencyMs = options.latencyMs ?? 0;
+  let hanging = false;
+  const held = new Set<IncomingMessage>();
 
   const authenticate = (request: IncomingMessage): Answer | undefined => {
     const header = request.headers.authorization;
@@ -242,7 +258,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         fault,
         error: result.status >= 400 ? result.body : undefined,
       });
-      if (fault?.delayMs !== undefined) await sleep(fault.delayMs);
+      const delay = (fault?.delayMs ?? 0) + (url.pathname.startsWith('/api/') ? latencyMs : 0);
+      if (delay > 0) await sleep(delay);
       if (fault?.reset) {
         request.socket.destroy();
         return;
@@ -260,6 +277,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return answer({ status: 200, body: renderPage(store, url.searchParams.get('conversation') ?? undefined) });
     }
     if (!url.pathname.startsWith('/api/')) return answer(detail(404, 'Not found.'));
+    if (hanging) {
+      held.add(request);
+      request.resume();
+      return;
+    }
     if (method === 'POST') fault = faults.take(url.pathname);
     if (fault?.status !== undefined) {
       request.resume();
@@ -313,20 +335,51 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
+  const cutHeld = () => {
+    for (const request of held) request.socket.destroy();
+    held.clear();
+  };
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     store,
     faults,
     requests,
+    setLatency(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0) throw new TypeError(`latency must be a non-negative number (got ${ms})`);
+      latencyMs = ms;
+    },
+    setHanging(on: boolean) {
+      hanging = on;
+      if (!on) cutHeld();
+    },
+    stopListening: () =>
+      new Promise<void>((resolve) => {
+        cutHeld();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+    listenAgain: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      }),
     reset() {
       store.clear();
       faults.clear();
       requests.length = 0;
       replies.clear();
+      latencyMs = options.latencyMs ?? 0;
+      hanging = false;
+      cutHeld();
     },
     close: () =>
       new Promise<void>((resolve) => {
+        cutHeld();
+        if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -14,16 +14,32 @@ export interface AgentSightExporterOptions {
   /** Timeout of one HTTP request, in ms. Default 10000. */
   timeoutMillis?: number;
   /**
-   * Deadline of one export, retries included, in ms. Default 25000: under the batch processor's
-   * 30000, so the processor always hears the result.
+   * Transient failures of one item before it is dropped, counted only while the API otherwise
+   * answers (during an outage items wait, bounded by `maxItemAgeMillis`). Default 10.
    */
-  exportTimeoutMillis?: number;
-  /** Retries of one request after a transient failure. Default 5. */
   maxRetries?: number;
   /** Wait before the first retry, in ms (then ×1.5 per retry, up to 5000, ±20%). Default 1000. */
   retryDelayMillis?: number;
-  /** Conversations delivered at the same time (each one's items stay in order). Default 8. */
+  /**
+   * Most requests on the wire at once, across conversations (each conversation sends one at a
+   * time, in order). Delivery starts at 16 and adapts: it grows while answers are healthy and
+   * halves on 429, 503 and timeouts. Default 256.
+   */
   concurrency?: number;
+  /**
+   * Budget of the delivery queue, in bytes (each item's JSON plus 256 bytes of bookkeeping). When
+   * it is full, new items are dropped, counted as `queue_full`. Default 67108864 (64 MiB).
+   */
+  maxQueueBytes?: number;
+  /** Items waiting longer than this (an API outage) are dropped, counted as `max_age`. Default 300000 (5 min). */
+  maxItemAgeMillis?: number;
+  /** How long `forceFlush()` waits for the queue to empty, in ms. Default 30000. */
+  flushTimeoutMillis?: number;
+  /**
+   * How long `shutdown()` keeps delivering before it drops what is left, in ms. An API that
+   * refuses connections fails at once instead. Default 10000.
+   */
+  shutdownTimeoutMillis?: number;
   /** Extra HTTP headers for every request (they cannot replace the auth or content headers). */
   headers?: Record<string, string>;
   /** Longest string sent in any one field, in characters. Default 32768. */
@@ -44,10 +60,13 @@ export interface ExporterConfig {
   readonly endpoint: URL;
   readonly environment: 'production' | 'development';
   readonly timeoutMillis: number;
-  readonly exportTimeoutMillis: number;
   readonly maxRetries: number;
   readonly retryDelayMillis: number;
   readonly concurrency: number;
+  readonly maxQueueBytes: number;
+  readonly maxItemAgeMillis: number;
+  readonly flushTimeoutMillis: number;
+  readonly shutdownTimeoutMillis: number;
   readonly headers: Readonly<Record<string, string>>;
   readonly maxFieldLength: number;
   readonly maxCachedConversations: number;
@@ -139,16 +158,18 @@ function resolveHeaders(headers: Record<string, string> | undefined): Record<str
  * what to fix: a bad key or URL found at the first export would lose that export.
  */
 export function resolveExporterConfig(options: AgentSightExporterOptions = {}): ExporterConfig {
-  const timeoutMillis = wholeNumber('timeoutMillis', options.timeoutMillis, 10_000, 1);
   return {
     apiKey: resolveApiKey(options.apiKey),
     endpoint: resolveEndpoint(options.endpoint),
     environment: resolveEnvironment(options.environment),
-    timeoutMillis,
-    exportTimeoutMillis: wholeNumber('exportTimeoutMillis', options.exportTimeoutMillis, 25_000, 1),
-    maxRetries: wholeNumber('maxRetries', options.maxRetries, 5, 0),
+    timeoutMillis: wholeNumber('timeoutMillis', options.timeoutMillis, 10_000, 1),
+    maxRetries: wholeNumber('maxRetries', options.maxRetries, 10, 0),
     retryDelayMillis: wholeNumber('retryDelayMillis', options.retryDelayMillis, 1_000, 0),
-    concurrency: wholeNumber('concurrency', options.concurrency, 8, 1),
+    concurrency: wholeNumber('concurrency', options.concurrency, 256, 1),
+    maxQueueBytes: wholeNumber('maxQueueBytes', options.maxQueueBytes, 64 * 1024 * 1024, 1_024),
+    maxItemAgeMillis: wholeNumber('maxItemAgeMillis', options.maxItemAgeMillis, 300_000, 1),
+    flushTimeoutMillis: wholeNumber('flushTimeoutMillis', options.flushTimeoutMillis, 30_000, 1),
+    shutdownTimeoutMillis: wholeNumber('shutdownTimeoutMillis', options.shutdownTimeoutMillis, 10_000, 1),
     headers: resolveHeaders(options.headers),
     maxFieldLength: wholeNumber('maxFieldLength', options.maxFieldLength, 32_768, 256),
     maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),

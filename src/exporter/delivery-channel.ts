@@ -1,4 +1,5 @@
-import { Delivery, type DeliveryReport, type DeliverySettings } from './delivery';
+import { DeliveryQueue, type DeliverySettings } from './delivery-queue';
+import type { DeliveryFailure, DeliveryStats } from './delivery-stats';
 import type { ConversationPlan } from './payloads';
 import { createHttpTransport } from './transport';
 
@@ -9,23 +10,41 @@ export interface ChannelSettings {
   readonly delivery: DeliverySettings;
 }
 
-/** Where plans go to be delivered: this thread, or a worker thread. */
+/** Where plans go to be delivered: a queue on this thread, or on a worker thread. */
 export interface DeliveryChannel {
-  /** Delivers the plans before `deadline` (epoch ms); never rejects. */
-  deliver(plans: readonly ConversationPlan[], deadline: number): Promise<DeliveryReport>;
-  /** Stops retrying and closes connections. */
+  /** Hands plans over; they are delivered in the background. Never throws. */
+  enqueue(plans: readonly ConversationPlan[]): void;
+  /**
+   * Waits until everything handed over is delivered or dropped, or until `deadline` (epoch ms).
+   * `final` (shutdown) drops what is left at the deadline, and gives up at once on an API that
+   * cannot be reached. Never rejects.
+   */
+  flush(deadline: number, final: boolean): Promise<void>;
+  /** The counters as last known on this thread. */
+  stats(): DeliveryStats;
+  /** Failure examples since the last call. */
+  takeFailures(): DeliveryFailure[];
+  /** Called on this thread after the counters change. */
+  onChange: (() => void) | undefined;
+  /** Drops what is queued and closes connections. */
   close(): Promise<void>;
 }
 
 /** Delivery on the calling thread. */
 export function inThreadChannel(settings: ChannelSettings): DeliveryChannel {
   const transport = createHttpTransport(new URL(settings.endpoint), settings.headers, settings.delivery.concurrency);
-  const delivery = new Delivery(transport, settings.delivery);
-  return {
-    deliver: (plans, deadline) => delivery.deliver(plans, deadline),
+  const queue = new DeliveryQueue(transport, settings.delivery);
+  const channel: DeliveryChannel = {
+    enqueue: (plans) => queue.enqueue(plans),
+    flush: (deadline, final) => queue.flush(deadline, final),
+    stats: () => queue.stats(),
+    takeFailures: () => queue.takeFailures(),
+    onChange: undefined,
     close: async () => {
-      delivery.close();
+      queue.close();
       await transport.close();
     },
   };
+  queue.onChange = () => channel.onChange?.();
+  return channel;
 }

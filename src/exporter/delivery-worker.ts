@@ -1,6 +1,6 @@
 /**
- * Entry point of the delivery worker thread: receives plans from the exporter, delivers them with
- * the same code the main thread would use, and answers with the report.
+ * Entry point of the delivery thread: owns the delivery queue, takes plans from the exporter, and
+ * sends its counters back (throttled) so the application's thread can log, measure and report.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChannelSettings, inThreadChannel } from './delivery-channel';
@@ -10,28 +10,38 @@ const port = parentPort;
 if (port === null) throw new Error('delivery-worker runs as a worker thread only');
 const channel = inThreadChannel(workerData as ChannelSettings);
 
+/** Counters reach the application's thread at most this often, unless a flush asks. */
+const STATS_EVERY_MILLIS = 100;
+let acceptedSeq = 0;
+let statsTimer: NodeJS.Timeout | undefined;
+
+function postStats(): void {
+  clearTimeout(statsTimer);
+  statsTimer = undefined;
+  port?.postMessage({
+    type: 'stats',
+    acceptedSeq,
+    stats: channel.stats(),
+    failures: channel.takeFailures(),
+  } satisfies WorkerReply);
+}
+
+channel.onChange = () => {
+  statsTimer ??= setTimeout(postStats, STATS_EVERY_MILLIS);
+};
+
 port.on('message', (request: WorkerRequest) => {
-  if (request.type === 'deliver') {
-    channel.deliver(request.plans, request.deadline).then(
-      (report) => port.postMessage({ type: 'report', id: request.id, report } satisfies WorkerReply),
-      (error: unknown) =>
-        port.postMessage({
-          type: 'report',
-          id: request.id,
-          report: {
-            delivered: 0,
-            retries: 0,
-            failures: request.plans.map((plan) => ({
-              conversationId: plan.conversationId,
-              label: 'the export',
-              reason: 'worker',
-              message: String(error),
-            })),
-          },
-        } satisfies WorkerReply),
-    );
+  if (request.type === 'enqueue') {
+    acceptedSeq = request.seq;
+    channel.enqueue(request.plans);
+  } else if (request.type === 'flush') {
+    channel.flush(request.deadline, request.final).then(() => {
+      postStats();
+      port.postMessage({ type: 'flushed', id: request.id } satisfies WorkerReply);
+    });
   } else {
     channel.close().finally(() => {
+      postStats();
       port.postMessage({ type: 'closed' } satisfies WorkerReply);
       port.close();
     });

@@ -113,14 +113,19 @@ function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
+/** A span's name for a log line, whatever it holds. */
+function spanName(span: ReadableSpan): string {
+  return typeof span.name === 'string' ? span.name : String(span.name);
+}
+
 function spanKey(span: ReadableSpan, kind: string): string {
   const { traceId, spanId } = span.spanContext();
   return `${kind}-${traceId}-${spanId}`;
 }
 
+/** From the two validated times: a hand-made span's own `duration` may be missing or wrong. */
 function durationMs(span: ReadableSpan): number {
-  const [seconds, nanos] = span.duration;
-  return Math.max(0, Math.round(seconds * 1e3 + nanos / 1e6));
+  return Math.max(0, Math.round((toMicroseconds(span.endTime) - toMicroseconds(span.startTime)) / 1e3));
 }
 
 function errorMessage(span: ReadableSpan): string | undefined {
@@ -252,11 +257,35 @@ function buttonItem(span: ReadableSpan, conversationId: string, options: Mapping
   };
 }
 
-const MAPPERS: Readonly<Record<string, SpanMapper>> = {
-  [AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE]: messageItem,
-  [AGENTSIGHT_SPAN_KIND_VALUE_ACTION]: actionItem,
-  [AGENTSIGHT_SPAN_KIND_VALUE_BUTTON]: buttonItem,
-};
+// A Map, not an object literal: a kind such as `constructor` or `__proto__` must find nothing.
+const MAPPERS: ReadonlyMap<unknown, SpanMapper> = new Map<unknown, SpanMapper>([
+  [AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE, messageItem],
+  [AGENTSIGHT_SPAN_KIND_VALUE_ACTION, actionItem],
+  [AGENTSIGHT_SPAN_KIND_VALUE_BUTTON, buttonItem],
+]);
+
+/** A span time that can be written as a timestamp: whole seconds and nanoseconds in range. */
+function isValidTime(time: unknown): time is HrTime {
+  if (!Array.isArray(time) || time.length !== 2) return false;
+  const [seconds, nanos] = time as unknown[];
+  return (
+    typeof seconds === 'number' &&
+    Number.isInteger(seconds) &&
+    seconds >= 0 &&
+    seconds < 253402300800 && // year 10000
+    typeof nanos === 'number' &&
+    Number.isInteger(nanos) &&
+    nanos >= 0 &&
+    nanos < 1e9
+  );
+}
+
+/** Why a span cannot be read at all, or undefined when it can. */
+function unreadable(span: ReadableSpan): string | undefined {
+  if (!isValidTime(span.startTime)) return 'its start time is not a valid time';
+  if (!isValidTime(span.endTime)) return 'its end time is not a valid time';
+  return undefined;
+}
 
 /** A conversation's spans within one export, in the order they ended. */
 interface ConversationSpans {
@@ -267,7 +296,12 @@ interface ConversationSpans {
 function groupByConversation(spans: readonly ReadableSpan[]): Map<string, ConversationSpans> {
   const groups = new Map<string, ConversationSpans>();
   spans.forEach((span, endOrder) => {
-    const id = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+    let id: string | undefined;
+    try {
+      id = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+    } catch {
+      // No attributes to read: not a span of any conversation.
+    }
     if (id === undefined) return;
     let group = groups.get(id);
     if (group === undefined) {
@@ -297,23 +331,40 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
     const usage: TokenCounts = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, embedding_tokens: 0 };
     const usageSpanIds: string[] = [];
     let lastUsage: { span: ReadableSpan; endOrder: number } | undefined;
-    let earliestStart = group.spans[0]?.startTime as HrTime;
+    let earliestStart: HrTime | undefined;
 
+    const readable: ReadableSpan[] = [];
     group.spans.forEach((span, index) => {
       const endOrder = group.endOrders[index] as number;
-      if (toMicroseconds(span.startTime) < toMicroseconds(earliestStart)) earliestStart = span.startTime;
-      const tokens = tokenUsageOf(span.attributes);
-      if (tokens !== undefined) {
-        addTokenCounts(usage, tokens);
-        usageSpanIds.push(span.spanContext().spanId);
-        lastUsage = { span, endOrder };
+      // Each span alone: one that cannot be read is dropped and reported, never its batch.
+      try {
+        const problem = unreadable(span);
+        if (problem !== undefined) {
+          dropped.push({ conversationId, spanName: spanName(span), reason: problem });
+          return;
+        }
+        const mapper = MAPPERS.get(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND]);
+        const mapped = mapper?.(span, conversationId, options);
+        if (typeof mapped === 'string') {
+          dropped.push({ conversationId, spanName: spanName(span), reason: mapped });
+          return;
+        }
+        const tokens = tokenUsageOf(span.attributes);
+        if (tokens !== undefined) {
+          addTokenCounts(usage, tokens);
+          usageSpanIds.push(span.spanContext().spanId);
+          lastUsage = { span, endOrder };
+        }
+        if (mapped !== undefined) ordered.push({ item: mapped, endOrder });
+        readable.push(span);
+        if (earliestStart === undefined || toMicroseconds(span.startTime) < toMicroseconds(earliestStart)) {
+          earliestStart = span.startTime;
+        }
+      } catch (error) {
+        dropped.push({ conversationId, spanName: spanName(span), reason: `it could not be read (${String(error)})` });
       }
-      const mapper = MAPPERS[String(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND])];
-      if (mapper === undefined) return;
-      const mapped = mapper(span, conversationId, options);
-      if (typeof mapped === 'string') dropped.push({ conversationId, spanName: span.name, reason: mapped });
-      else ordered.push({ item: mapped, endOrder });
     });
+    if (earliestStart === undefined) continue;
 
     if (lastUsage !== undefined) {
       const body: ActionPayload = {
@@ -336,7 +387,7 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
     ordered.sort((x, y) => x.endOrder - y.endOrder);
     plans.push({
       conversationId,
-      record: conversationRecord(conversationId, group.spans, earliestStart, options),
+      record: conversationRecord(conversationId, readable, earliestStart, options),
       recordIdempotencyKey: `conversation-${shortHash(conversationId)}`,
       items: ordered.map((o) => o.item),
     });

@@ -66,3 +66,22 @@ export function retryDelayMillis(
   const base = Math.min(policy.maxDelayMillis, policy.initialDelayMillis * policy.multiplier ** (retry - 1));
   return Math.max(0, Math.round(base * (1 + policy.jitter * (2 * random - 1))));
 }
+
+/**
+ * Transport failures that mean nothing is listening at the endpoint (as opposed to a slow or
+ * overloaded API): at shutdown these fail at once instead of retrying until the deadline.
+ */
+const UNREACHABLE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** True when `code` says the endpoint cannot be reached at all. */
+export function isUnreachableError(code: string | undefined): boolean {
+  return code !== undefined && UNREACHABLE_ERROR_CODES.has(code);
+}

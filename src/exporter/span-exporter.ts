@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import {
@@ -8,49 +8,93 @@ import {
   type ExporterConfig,
   resolveExporterConfig,
 } from './config';
-import type { DeliveryFailure } from './delivery';
 import { type ChannelSettings, type DeliveryChannel, inThreadChannel } from './delivery-channel';
+import { DeliveryMetrics } from './delivery-metrics';
+import {
+  type DeliveryFailure,
+  type DeliveryStats,
+  type DropReason,
+  describeDrops,
+  droppedSince,
+  emptyStats,
+} from './delivery-stats';
+import { loggable, redactor } from './log-text';
+import { type DropCounts, LossReporter } from './loss-reporter';
 import { type DroppedSpan, toConversationPlans } from './mapping';
 import { WorkerChannel } from './worker-channel';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
-/** Why an export was reported FAILED: what did not get through. */
+// ExportResultCode's two values; reading them from @opentelemetry/core would tie the exporter to
+// one SDK line at runtime for two numbers.
+const SUCCESS: ExportResult = { code: 0 };
+const failed = (error: Error): ExportResult => ({ code: 1, error });
+
+/**
+ * What `forceFlush()` or `shutdown()` rejects with when something was not delivered since the
+ * previous flush: the counts by reason, what is still queued, and a few examples.
+ */
 export class AgentSightDeliveryError extends Error {
   override readonly name = 'AgentSightDeliveryError';
-  constructor(readonly failures: readonly DeliveryFailure[]) {
-    super(`${failures.length} AgentSight request(s) were not delivered`);
+
+  /**
+   * @param dropped - items dropped since the previous flush, by reason
+   * @param stillQueued - items still waiting when the flush ran out of time (not dropped)
+   * @param failures - examples (at most 20), with the API's text, the key redacted
+   */
+  constructor(
+    readonly dropped: DropCounts,
+    readonly stillQueued: number,
+    readonly failures: readonly DeliveryFailure[],
+  ) {
+    const count = Object.values(dropped).reduce((a, b) => a + (b ?? 0), 0);
+    const parts = [
+      count > 0 ? `${count} item(s) were not delivered (${describeDrops(dropped)})` : undefined,
+      stillQueued > 0 ? `${stillQueued} item(s) are still queued` : undefined,
+    ].filter(Boolean);
+    super(`AgentSight: ${parts.join('; ')}`);
   }
 }
-
-/** How many items a log line names before it summarises the rest. */
-const NAMED_IN_LOG = 3;
 
 /**
  * An OpenTelemetry `SpanExporter` that turns finished spans into AgentSight payloads and delivers
  * them: the conversation record first, then its messages, actions, buttons and token usage in
- * chronological order. Spans of no conversation are ignored, so it can share a pipeline with any
- * other instrumentation. Use it with OTel's `BatchSpanProcessor`, or through
- * `AgentSightSpanProcessor`.
+ * the order they happened. Spans of no conversation are ignored, so it can share a pipeline with
+ * any other instrumentation. Use it through `AgentSightSpanProcessor`, or in your own
+ * `BatchSpanProcessor`.
  *
- * Failures never reach the application: they are reported through the export result and OTel's
- * `diag` logger. Construction fails on unusable configuration, with a message that says what to fix.
+ * `export()` maps the spans and hands the payloads to a delivery queue (on a worker thread by
+ * default), then reports SUCCESS at once: the batch processor never waits for HTTP. The queue
+ * retries on its own clock, rides out outages, and counts every loss by reason; `stats()` shows
+ * the counters, `agentsight.delivery.*` metrics carry them, and `forceFlush()` / `shutdown()`
+ * reject with an {@link AgentSightDeliveryError} when anything was lost since the previous flush.
  *
  * @example
  * ```ts
- * const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor(new AgentSightSpanExporter())] });
+ * const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor({ exporter: new AgentSightSpanExporter() })] });
  * ```
  */
 export class AgentSightSpanExporter implements SpanExporter {
   private readonly config: ExporterConfig;
   private readonly channel: DeliveryChannel;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly redact: (text: string) => string;
+  private readonly losses: LossReporter;
+  private readonly metrics: DeliveryMetrics;
+  /** Drops that happen on this thread, before delivery (unreadable spans, unsampled turns). */
+  private readonly localDrops: Record<DropReason, number> = emptyStats().dropped;
+  /** The counters when the previous flush reported, so each flush reports only what is new. */
+  private lastFlushed: Pick<DeliveryStats, 'dropped'> = emptyStats();
+  /** Failure examples since the previous flush (at most 20), for its error. */
+  private failuresSinceFlush: DeliveryFailure[] = [];
+  private readonly unreadableSpanNames = new Set<string>();
+  private lastLoggedDelivered = 0;
   private isShutdown = false;
 
   /** @throws AgentSightConfigError when the key, endpoint, environment or a number is unusable. */
   constructor(options: AgentSightExporterOptions = {}) {
     applyLogLevelFromEnvironment();
     this.config = resolveExporterConfig(options);
+    this.redact = redactor(this.config.apiKey);
     const settings: ChannelSettings = {
       endpoint: this.config.endpoint.href,
       headers: {
@@ -63,128 +107,143 @@ export class AgentSightSpanExporter implements SpanExporter {
         maxRetries: this.config.maxRetries,
         backoff: {
           initialDelayMillis: this.config.retryDelayMillis,
-          maxDelayMillis: 5_000,
+          maxDelayMillis: Math.max(this.config.retryDelayMillis, 5_000),
           multiplier: 1.5,
           jitter: 0.2,
         },
         concurrency: this.config.concurrency,
+        initialConcurrency: Math.min(16, this.config.concurrency),
+        maxQueueBytes: this.config.maxQueueBytes,
+        maxItemAgeMillis: this.config.maxItemAgeMillis,
         maxCachedConversations: this.config.maxCachedConversations,
       },
     };
+    const warn = (message: string) => log.warn(this.redact(message));
     this.channel = this.config.deliveryThread
-      ? new WorkerChannel(settings, () => inThreadChannel(settings))
+      ? new WorkerChannel(settings, () => inThreadChannel(settings), warn)
       : inThreadChannel(settings);
+    this.losses = new LossReporter(this.redact);
+    this.channel.onChange = () => this.observeLosses();
+    this.metrics = new DeliveryMetrics(() => this.stats());
+    this.metrics.bind();
   }
 
   /**
-   * Maps the spans and delivers them in the background; `resultCallback` is called exactly once,
-   * within `exportTimeoutMillis`: SUCCESS when everything was delivered, else FAILED.
+   * Maps the spans and hands the payloads to the delivery queue; reports SUCCESS at once (FAILED
+   * only after shutdown). A span that cannot be mapped is dropped alone, counted and logged.
    */
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    let called = false;
-    const report = (result: ExportResult) => {
-      if (called) return;
-      called = true;
-      try {
-        resultCallback(result);
-      } catch (error) {
-        log.debug('the export result callback threw', error);
-      }
-    };
+    let result = SUCCESS;
     if (this.isShutdown) {
-      report({ code: ExportResultCode.FAILED, error: new Error('AgentSightSpanExporter is shut down') });
-      return;
+      result = failed(new Error('AgentSightSpanExporter is shut down'));
+    } else {
+      try {
+        this.metrics.bind();
+        const { plans, dropped } = toConversationPlans(spans, {
+          environment: this.config.environment,
+          maxFieldLength: this.config.maxFieldLength,
+        });
+        if (dropped.length > 0) this.countUnreadable(dropped);
+        if (plans.length > 0) this.channel.enqueue(plans);
+      } catch (error) {
+        // Mapping isolates each span, so this is a bug of ours; it must still not reach the app.
+        log.error('could not hand spans to AgentSight delivery', error);
+        this.countLocalDrop('unreadable_span', spans.length);
+      }
     }
-    let plans: ReturnType<typeof toConversationPlans>['plans'];
     try {
-      const mapped = toConversationPlans(spans, {
-        environment: this.config.environment,
-        maxFieldLength: this.config.maxFieldLength,
-      });
-      plans = mapped.plans;
-      if (mapped.dropped.length > 0) this.logDropped(mapped.dropped);
+      resultCallback(result);
     } catch (error) {
-      log.error('could not map spans to AgentSight payloads', error);
-      report({ code: ExportResultCode.FAILED, error: error as Error });
-      return;
+      log.debug('the export result callback threw', error);
     }
-    if (plans.length === 0) {
-      report({ code: ExportResultCode.SUCCESS });
-      return;
-    }
-    const work = this.channel
-      .deliver(plans, Date.now() + this.config.exportTimeoutMillis)
-      .then((delivery) => {
-        log.debug(`delivered ${delivery.delivered} AgentSight requests (${delivery.retries} retries)`);
-        if (delivery.failures.length === 0) {
-          report({ code: ExportResultCode.SUCCESS });
-          return;
-        }
-        this.logFailures(delivery.failures);
-        report({ code: ExportResultCode.FAILED, error: new AgentSightDeliveryError(delivery.failures) });
-      })
-      .catch((error: unknown) => {
-        log.error('AgentSight delivery failed unexpectedly', error);
-        report({ code: ExportResultCode.FAILED, error: error as Error });
-      })
-      .finally(() => this.inFlight.delete(work));
-    this.inFlight.add(work);
   }
 
-  /** Deadline of one export, retries included: the result is always reported within it. */
-  get exportTimeoutMillis(): number {
-    return this.config.exportTimeoutMillis;
+  /**
+   * Delivery counters since the exporter started: delivered, retried, dropped by reason, queued
+   * items and bytes, requests in flight. Also reported as `agentsight.delivery.*` metrics.
+   */
+  stats(): DeliveryStats {
+    const stats = this.channel.stats();
+    const dropped = { ...stats.dropped };
+    for (const reason of Object.keys(this.localDrops) as DropReason[]) dropped[reason] += this.localDrops[reason];
+    return { ...stats, dropped };
   }
 
-  /** Waits for deliveries in flight (at most `exportTimeoutMillis`). */
-  forceFlush(): Promise<void> {
-    return this.drain();
+  /**
+   * Counts items lost before they reached the exporter (the processor's unsampled turns).
+   * @internal
+   */
+  countLocalDrop(reason: DropReason, count: number): void {
+    if (count <= 0) return;
+    this.localDrops[reason] += count;
+    this.losses.observe(this.stats(), []);
   }
 
-  /** Refuses new exports, waits for deliveries in flight (bounded), then closes connections. */
+  /**
+   * Waits until everything handed over is delivered or dropped (at most `flushTimeoutMillis`).
+   * Rejects with an {@link AgentSightDeliveryError} when anything was dropped since the previous
+   * flush, or is still queued when the time is up.
+   */
+  async forceFlush(): Promise<void> {
+    if (this.isShutdown) return;
+    await this.channel.flush(Date.now() + this.config.flushTimeoutMillis, false);
+    this.reportFlush();
+  }
+
+  /**
+   * Refuses new exports, delivers what is queued (at most `shutdownTimeoutMillis`; an API that
+   * refuses connections gives up at once), drops the rest, and closes connections. Rejects with
+   * an {@link AgentSightDeliveryError} when anything was lost since the previous flush.
+   */
   async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
     this.isShutdown = true;
-    await this.drain();
+    await this.channel.flush(Date.now() + this.config.shutdownTimeoutMillis, true);
     await this.channel.close();
+    this.metrics.unbind();
+    this.reportFlush();
   }
 
-  private async drain(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.config.exportTimeoutMillis);
-    });
-    await Promise.race([Promise.all([...this.inFlight]), timeout]);
-    clearTimeout(timer);
-  }
-
-  /** One log line per distinct failure, naming a few items, with the API's own text. */
-  private logFailures(failures: readonly DeliveryFailure[]): void {
-    const groups = new Map<string, DeliveryFailure[]>();
-    for (const failure of failures) {
-      const key = `${failure.reason}\u0000${failure.message}`;
-      groups.set(key, [...(groups.get(key) ?? []), failure]);
-    }
-    for (const group of groups.values()) {
-      const first = group[0] as DeliveryFailure;
-      const named = group
-        .slice(0, NAMED_IN_LOG)
-        .map((f) => `${f.label} of conversation ${f.conversationId}`)
-        .join(', ');
-      const more = group.length > NAMED_IN_LOG ? ` and ${group.length - NAMED_IN_LOG} more` : '';
-      log.error(this.redact(`AgentSight did not take ${named}${more}: ${first.reason} ${first.message}`));
+  private observeLosses(): void {
+    const failures = this.channel.takeFailures();
+    const room = 20 - this.failuresSinceFlush.length;
+    if (room > 0) this.failuresSinceFlush.push(...failures.slice(0, room));
+    const stats = this.stats();
+    this.losses.observe(stats, failures);
+    if (stats.queuedItems === 0 && stats.inFlight === 0 && stats.delivered !== this.lastLoggedDelivered) {
+      this.lastLoggedDelivered = stats.delivered;
+      log.debug(
+        `delivered ${stats.delivered} AgentSight requests so far (${stats.retried} retries); the queue is empty`,
+      );
     }
   }
 
-  private logDropped(dropped: readonly DroppedSpan[]): void {
-    for (const d of dropped.slice(0, NAMED_IN_LOG)) {
-      log.warn(`span "${d.spanName}" of conversation ${d.conversationId} was not sent: ${d.reason}`);
-    }
-    if (dropped.length > NAMED_IN_LOG) log.warn(`${dropped.length - NAMED_IN_LOG} more spans were not sent`);
+  private reportFlush(): void {
+    this.observeLosses();
+    const stats = this.stats();
+    const failures = this.failuresSinceFlush;
+    this.failuresSinceFlush = [];
+    const dropped = droppedSince(stats, this.lastFlushed);
+    this.lastFlushed = { dropped: { ...stats.dropped } };
+    if (Object.keys(dropped).length === 0 && stats.queuedItems === 0) return;
+    this.losses.reportNow(stats);
+    throw new AgentSightDeliveryError(
+      dropped,
+      stats.queuedItems,
+      failures.map((f) => ({ ...f, conversationId: loggable(f.conversationId), message: this.redact(f.message) })),
+    );
   }
 
-  /** Texts from the network could echo the key back; it never reaches a log. */
-  private redact(text: string): string {
-    return text.split(this.config.apiKey).join('ags_[redacted]');
+  private countUnreadable(dropped: readonly DroppedSpan[]): void {
+    for (const d of dropped) {
+      // Once per span name: a broken instrumentation would otherwise log every span it makes.
+      if (this.unreadableSpanNames.size < 100 && !this.unreadableSpanNames.has(d.spanName)) {
+        this.unreadableSpanNames.add(d.spanName);
+        log.warn(
+          `span "${loggable(d.spanName)}" of conversation ${loggable(d.conversationId)} was not sent: ${loggable(d.reason)}`,
+        );
+      }
+    }
+    this.countLocalDrop('unreadable_span', dropped.length);
   }
 }

@@ -1,40 +1,48 @@
 import { type Attributes, type Context, createContextKey } from '@opentelemetry/api';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 import type { AgentSightExporterOptions } from './config';
+import { AgentSightConfigError } from './config';
+import type { DeliveryStats } from './delivery-stats';
 import { AgentSightSpanExporter } from './span-exporter';
 
 /**
- * Options of {@link AgentSightSpanProcessor}: the exporter's, plus the batch processor's (each
- * defaulting to its `OTEL_BSP_*` variable, then to OTel's default).
+ * Options of {@link AgentSightSpanProcessor}: the exporter's, plus how spans are gathered before
+ * they are mapped (each defaulting to its `OTEL_BSP_*` variable, then to the value below).
  */
 export interface AgentSightProcessorOptions extends AgentSightExporterOptions {
   /**
-   * Most spans per export. Default `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, else 128: smaller than OTel's
-   * 512 because each export maps its spans on the application's thread (about 1 ms per 128 spans).
+   * Spans mapped and handed to delivery at a time. Default `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, else
+   * 128: mapping runs on the application's thread, about 1 ms per 128 spans.
    */
   maxExportBatchSize?: number;
-  /** Most spans waiting; more are dropped. Default `OTEL_BSP_MAX_QUEUE_SIZE`, else 2048. */
+  /**
+   * Spans gathered before they are mapped at once, in the call that ends the last one, instead
+   * of on the next tick. Nothing is dropped here: past this, the application's thread pays for
+   * the mapping rather than losing spans. Default `OTEL_BSP_MAX_QUEUE_SIZE`, else 2048.
+   */
   maxQueueSize?: number;
-  /** Delay between two exports, in ms. Default `OTEL_BSP_SCHEDULE_DELAY`, else 5000. */
+  /** Longest a span waits before it is mapped, in ms. Default `OTEL_BSP_SCHEDULE_DELAY`, else 1000. */
   scheduledDelayMillis?: number;
 }
 
-/** A whole number from the environment, or undefined (the SDK then uses its default). */
+/** A whole number from the environment, or undefined. */
 function fromEnvironment(name: string): number | undefined {
   const value = Number(process.env[name]);
   return process.env[name] !== undefined && Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new AgentSightConfigError(`${name} must be a whole number of at least 1 (got ${String(value)})`);
+  }
+  return value;
+}
+
 /** Written by the instrumentation side; read here by name (OTel context keys are `Symbol.for(name)`). */
 const CONVERSATION_KEY = createContextKey(AGENTSIGHT_CONTEXT_KEY_CONVERSATION);
-
-/** Spans per export unless told otherwise (see `maxExportBatchSize`). */
-const DEFAULT_BATCH_SIZE = 128;
-
-/** The batch processor waits this much longer than the exporter's deadline, so it always hears the result. */
-const BATCH_TIMEOUT_MARGIN_MILLIS = 5_000;
 
 function conversationIdOf(span: { attributes: Attributes }): unknown {
   return span.attributes[ATTR_AGENTSIGHT_CONVERSATION_ID];
@@ -45,7 +53,12 @@ function conversationIdOf(span: { attributes: Attributes }): unknown {
  * - stamps the active conversation onto every span started inside it, so spans of other
  *   instrumentations (OpenAI, LlamaIndex, HTTP clients) are attributed to the right conversation
  *   and their token usage counts in it;
- * - batches the spans of conversations (only those) into an {@link AgentSightSpanExporter}.
+ * - gathers the spans of conversations (only those, sampled or only recorded) and hands them to
+ *   an {@link AgentSightSpanExporter} in small batches, off the call that ended them.
+ *
+ * It owns its span buffer rather than composing OTel's `BatchSpanProcessor`: that one drops spans
+ * when its queue is full and skips spans that are recorded but not sampled, and a complete record
+ * of every conversation is the point here. The exporter's byte-bounded queue is the one budget.
  *
  * @example
  * ```ts
@@ -53,43 +66,93 @@ function conversationIdOf(span: { attributes: Attributes }): unknown {
  * ```
  */
 export class AgentSightSpanProcessor implements SpanProcessor {
-  /** The exporter the batches go to. */
+  /** The exporter the spans go to. */
   readonly exporter: AgentSightSpanExporter;
-  private readonly batch: BatchSpanProcessor;
+  private readonly batchSize: number;
+  private readonly queueSize: number;
+  private readonly delayMillis: number;
+  private buffer: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private isShutdown = false;
 
-  /** @throws AgentSightConfigError when the exporter's configuration is unusable. */
+  /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
     const { maxExportBatchSize, maxQueueSize, scheduledDelayMillis, ...exporterOptions } = options;
+    this.batchSize = positive(
+      'maxExportBatchSize',
+      maxExportBatchSize,
+      fromEnvironment('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 128,
+    );
+    this.queueSize = Math.max(
+      this.batchSize,
+      positive('maxQueueSize', maxQueueSize, fromEnvironment('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048),
+    );
+    this.delayMillis = positive(
+      'scheduledDelayMillis',
+      scheduledDelayMillis,
+      fromEnvironment('OTEL_BSP_SCHEDULE_DELAY') ?? 1_000,
+    );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
-    this.batch = new BatchSpanProcessor({
-      exporter: this.exporter,
-      maxExportBatchSize: maxExportBatchSize ?? fromEnvironment('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? DEFAULT_BATCH_SIZE,
-      maxQueueSize: maxQueueSize ?? fromEnvironment('OTEL_BSP_MAX_QUEUE_SIZE'),
-      scheduledDelayMillis: scheduledDelayMillis ?? fromEnvironment('OTEL_BSP_SCHEDULE_DELAY'),
-      exportTimeoutMillis: this.exporter.exportTimeoutMillis + BATCH_TIMEOUT_MARGIN_MILLIS,
-    });
   }
 
   /** Stamps the conversation of `parentContext` on a span that does not name one itself. */
   onStart(span: Span, parentContext: Context): void {
     const conversation = parentContext.getValue(CONVERSATION_KEY) as Attributes | undefined;
     if (conversation !== undefined && conversationIdOf(span) === undefined) span.setAttributes(conversation);
-    this.batch.onStart(span, parentContext);
   }
 
-  /** Queues spans that belong to a conversation; the rest are not AgentSight's business. */
+  /** Gathers spans that belong to a conversation; the rest are not AgentSight's business. */
   onEnd(span: ReadableSpan): void {
-    if (conversationIdOf(span) !== undefined) this.batch.onEnd(span);
+    if (this.isShutdown || conversationIdOf(span) === undefined) return;
+    this.buffer.push(span);
+    if (this.buffer.length >= this.queueSize) {
+      this.exportBuffered();
+    } else if (this.buffer.length >= this.batchSize) {
+      // Map on the next turn of the event loop, not inside the call that ended the span.
+      this.immediate ??= setImmediate(() => this.exportBuffered());
+      this.immediate.unref?.();
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => this.exportBuffered(), this.delayMillis);
+      this.timer.unref?.();
+    }
   }
 
-  /** Exports what is queued and waits for the deliveries in flight. */
+  /** Delivery counters: see {@link AgentSightSpanExporter.stats}. */
+  stats(): DeliveryStats {
+    return this.exporter.stats();
+  }
+
+  /**
+   * Hands over what is gathered and waits for delivery (at most `flushTimeoutMillis`). Rejects
+   * with an `AgentSightDeliveryError` when anything was lost since the previous flush.
+   */
   async forceFlush(): Promise<void> {
-    await this.batch.forceFlush();
+    this.exportBuffered();
     await this.exporter.forceFlush();
   }
 
-  /** Flushes, then shuts the exporter down. */
-  shutdown(): Promise<void> {
-    return this.batch.shutdown();
+  /**
+   * Hands over what is gathered, delivers it (at most `shutdownTimeoutMillis`) and shuts the
+   * exporter down. Rejects with an `AgentSightDeliveryError` when anything was lost.
+   */
+  async shutdown(): Promise<void> {
+    if (this.isShutdown) return;
+    this.exportBuffered();
+    this.isShutdown = true;
+    await this.exporter.shutdown();
+  }
+
+  /** Hands every gathered span to the exporter, `batchSize` at a time. */
+  private exportBuffered(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    const spans = this.buffer;
+    this.buffer = [];
+    for (let start = 0; start < spans.length; start += this.batchSize) {
+      this.exporter.export(spans.slice(start, start + this.batchSize), () => undefined);
+    }
   }
 }

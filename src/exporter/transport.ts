@@ -1,5 +1,4 @@
-import { context, ROOT_CONTEXT } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
+import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { Pool } from 'undici';
 
 /** An HTTP answer, whatever its status. */
@@ -27,8 +26,15 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/**
+ * The context key OpenTelemetry's `suppressTracing()` sets, spelled out: it is the same string in
+ * `@opentelemetry/core` 1.x, 2.x and 3.x (context keys are `Symbol.for(name)`), so the exporter
+ * needs no particular SDK line at runtime to keep instrumentations off its own requests.
+ */
+const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUPPRESS_TRACING');
+
 /** One suppressed root context serves every request: building it per request is wasted work. */
-const UNTRACED = suppressTracing(ROOT_CONTEXT);
+const UNTRACED = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
 
 /** Answers longer than this are not read: only error texts and ids are needed from them. */
 const MAX_ANSWER_BYTES = 64 * 1024;

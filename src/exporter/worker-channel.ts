@@ -1,86 +1,120 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { diag } from '@opentelemetry/api';
-import type { DeliveryReport } from './delivery';
 import type { ChannelSettings, DeliveryChannel } from './delivery-channel';
+import { type DeliveryFailure, type DeliveryStats, DROP_REASONS, emptyStats } from './delivery-stats';
 import type { ConversationPlan } from './payloads';
 
-const log = diag.createComponentLogger({ namespace: 'agentsight' });
-
-/** Messages to the worker. */
+/** Messages to the delivery thread. */
 export type WorkerRequest =
-  | {
-      readonly type: 'deliver';
-      readonly id: number;
-      readonly plans: readonly ConversationPlan[];
-      readonly deadline: number;
-    }
+  | { readonly type: 'enqueue'; readonly seq: number; readonly plans: readonly ConversationPlan[] }
+  | { readonly type: 'flush'; readonly id: number; readonly deadline: number; readonly final: boolean }
   | { readonly type: 'close' };
 
-/** Messages from the worker. */
+/** Messages from the delivery thread. */
 export type WorkerReply =
-  | { readonly type: 'report'; readonly id: number; readonly report: DeliveryReport }
+  | {
+      readonly type: 'stats';
+      /** The last enqueue the thread took over: earlier plans are its responsibility now. */
+      readonly acceptedSeq: number;
+      readonly stats: DeliveryStats;
+      readonly failures: DeliveryFailure[];
+    }
+  | { readonly type: 'flushed'; readonly id: number }
   | { readonly type: 'closed' };
 
 /** The compiled worker entry point, next to this file. */
 const DELIVERY_WORKER_FILE = join(__dirname, 'delivery-worker.js');
 
-/** How long past its deadline an export may wait for the worker before it is reported failed. */
+/** How long past its deadline a flush waits for the thread before giving up on it. */
 const ANSWER_GRACE_MILLIS = 2_000;
-/** How long `close()` waits for the worker to finish. */
+/** How long `close()` waits for the thread to finish. */
 const CLOSE_WAIT_MILLIS = 5_000;
 
-interface Pending {
-  readonly plans: readonly ConversationPlan[];
-  readonly deadline: number;
-  readonly resolve: (report: DeliveryReport) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
-function failedReport(plans: readonly ConversationPlan[], reason: string, message: string): DeliveryReport {
-  return {
-    delivered: 0,
-    retries: 0,
-    failures: plans.map((plan) => ({ conversationId: plan.conversationId, label: 'the export', reason, message })),
-  };
-}
+/** A warning the channel wants logged (it has no logger of its own). */
+export type ChannelWarning = (message: string) => void;
 
 /**
- * Delivery in a worker thread, so that the HTTP work (one request per AgentSight item) never
- * runs on the application's event loop. The worker is started at the first export, holds the
- * process open only while deliveries are in flight, and is told to close on shutdown.
+ * The delivery queue on a worker thread, so that the HTTP work (one request per AgentSight item)
+ * never runs on the application's event loop. The thread starts at the first hand-over, holds
+ * the process open only while it has requests to send, and reports its counters back.
  *
- * If the worker cannot start or dies (a bundler that dropped its file, a preload that fails in
- * workers), delivery falls back to the main thread, once, with a warning; exports in flight are
- * handed over, so nothing is lost (their Idempotency-Keys cover a request the worker had sent).
+ * If the thread cannot start or dies (a bundler that dropped its file, a preload that fails in
+ * workers), delivery moves to the main thread for good, with a warning. Plans the thread had not
+ * yet taken over are handed to the main thread; what it had queued is counted as
+ * `delivery_thread_lost`.
  */
 export class WorkerChannel implements DeliveryChannel {
+  onChange: (() => void) | undefined;
   private worker: Worker | undefined;
   private fallback: DeliveryChannel | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
+  private latest: DeliveryStats = emptyStats();
+  private lost = 0;
+  private failures: DeliveryFailure[] = [];
+  private nextSeq = 1;
+  /** Plans posted but not yet taken over by the thread, by sequence number. */
+  private readonly unacknowledged = new Map<number, readonly ConversationPlan[]>();
+  private readonly flushes = new Map<number, { deadline: number; final: boolean; resolve: () => void }>();
+  private nextFlushId = 1;
   private closing = false;
 
   constructor(
     private readonly settings: ChannelSettings,
     private readonly makeFallback: () => DeliveryChannel,
+    private readonly warn: ChannelWarning,
     private readonly workerFile: string = DELIVERY_WORKER_FILE,
   ) {}
 
-  deliver(plans: readonly ConversationPlan[], deadline: number): Promise<DeliveryReport> {
-    if (this.fallback !== undefined) return this.fallback.deliver(plans, deadline);
-    const worker = this.worker ?? this.start();
-    if (worker === undefined) return this.deliver(plans, deadline);
-    const id = this.nextId++;
-    return new Promise<DeliveryReport>((resolve) => {
-      const timer = setTimeout(
-        () => this.settle(id, failedReport(plans, 'timeout', 'the delivery thread did not answer in time')),
-        Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MILLIS,
-      );
-      this.pending.set(id, { plans, deadline, resolve, timer });
+  enqueue(plans: readonly ConversationPlan[]): void {
+    const worker = this.fallback === undefined ? (this.worker ?? this.start()) : undefined;
+    if (worker === undefined) {
+      // No thread (it failed to start, or failed over): the main thread delivers.
+      this.fallback?.enqueue(plans);
+      return;
+    }
+    const seq = this.nextSeq++;
+    this.unacknowledged.set(seq, plans);
+    worker.ref();
+    worker.postMessage({ type: 'enqueue', seq, plans } satisfies WorkerRequest);
+  }
+
+  flush(deadline: number, final: boolean): Promise<void> {
+    if (this.fallback !== undefined) return this.fallback.flush(deadline, final);
+    const worker = this.worker;
+    if (worker === undefined) return Promise.resolve();
+    const id = this.nextFlushId++;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.finishFlush(id), Math.max(0, deadline - Date.now()) + ANSWER_GRACE_MILLIS);
+      this.flushes.set(id, {
+        deadline,
+        final,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
       worker.ref();
-      worker.postMessage({ type: 'deliver', id, plans, deadline } satisfies WorkerRequest);
+      worker.postMessage({ type: 'flush', id, deadline, final } satisfies WorkerRequest);
     });
+  }
+
+  stats(): DeliveryStats {
+    const own = this.fallback?.stats();
+    if (own === undefined && this.lost === 0) return this.latest;
+    // After a fail-over: what the thread did before it died, plus what the main thread does now.
+    const merged = own ?? { ...this.latest, dropped: { ...this.latest.dropped } };
+    if (own !== undefined) {
+      merged.delivered += this.latest.delivered;
+      merged.retried += this.latest.retried;
+      for (const reason of DROP_REASONS) merged.dropped[reason] += this.latest.dropped[reason];
+    }
+    merged.dropped = { ...merged.dropped, delivery_thread_lost: merged.dropped.delivery_thread_lost + this.lost };
+    return merged;
+  }
+
+  takeFailures(): DeliveryFailure[] {
+    const taken = [...this.failures, ...(this.fallback?.takeFailures() ?? [])];
+    this.failures = [];
+    return taken;
   }
 
   async close(): Promise<void> {
@@ -111,9 +145,7 @@ export class WorkerChannel implements DeliveryChannel {
         execArgv: [],
         env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
       });
-      worker.on('message', (reply: WorkerReply) => {
-        if (reply.type === 'report') this.settle(reply.id, reply.report);
-      });
+      worker.on('message', (reply: WorkerReply) => this.receive(reply));
       worker.on('error', (error) => this.failOver(error));
       worker.on('exit', (code) => {
         if (!this.closing) this.failOver(new Error(`the delivery thread exited with code ${code}`));
@@ -127,29 +159,46 @@ export class WorkerChannel implements DeliveryChannel {
     }
   }
 
-  private settle(id: number, report: DeliveryReport): void {
-    const pending = this.pending.get(id);
-    if (pending === undefined) return;
-    this.pending.delete(id);
-    clearTimeout(pending.timer);
-    if (this.pending.size === 0) this.worker?.unref();
-    pending.resolve(report);
+  private receive(reply: WorkerReply): void {
+    if (reply.type === 'stats') {
+      for (const seq of this.unacknowledged.keys()) if (seq <= reply.acceptedSeq) this.unacknowledged.delete(seq);
+      this.latest = reply.stats;
+      this.failures.push(...reply.failures.slice(0, Math.max(0, 20 - this.failures.length)));
+      // The thread holds the process only while it has something it can send now.
+      const sending = reply.stats.inFlight > 0 || (reply.stats.queuedItems > 0 && reply.stats.circuit === 'closed');
+      if (!sending && this.flushes.size === 0 && this.unacknowledged.size === 0) this.worker?.unref();
+      this.onChange?.();
+    } else if (reply.type === 'flushed') {
+      this.finishFlush(reply.id);
+    }
   }
 
-  /** Moves delivery to the main thread for good, re-delivering what the worker had not answered. */
+  private finishFlush(id: number): void {
+    const flush = this.flushes.get(id);
+    if (flush === undefined) return;
+    this.flushes.delete(id);
+    flush.resolve();
+  }
+
+  /** Moves delivery to the main thread for good, handing over what the thread had not taken. */
   private failOver(error: unknown): void {
     if (this.fallback !== undefined || this.closing) return;
-    log.warn(
+    this.warn(
       `the delivery thread is unavailable (${error instanceof Error ? error.message : String(error)}); delivering on the main thread`,
     );
-    this.fallback = this.makeFallback();
+    const fallback = this.makeFallback();
+    fallback.onChange = () => this.onChange?.();
+    this.fallback = fallback;
+    this.lost = this.latest.queuedItems;
     const worker = this.worker;
     this.worker = undefined;
     worker?.terminate().catch(() => undefined);
-    for (const [id, pending] of this.pending) {
-      this.pending.delete(id);
-      clearTimeout(pending.timer);
-      this.fallback.deliver(pending.plans, pending.deadline).then(pending.resolve);
+    for (const plans of this.unacknowledged.values()) fallback.enqueue(plans);
+    this.unacknowledged.clear();
+    for (const [id, flush] of this.flushes) {
+      this.flushes.delete(id);
+      fallback.flush(flush.deadline, flush.final).then(flush.resolve);
     }
+    this.onChange?.();
   }
 }

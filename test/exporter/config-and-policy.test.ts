@@ -40,7 +40,15 @@ describe('exporter configuration', () => {
     expect(defaults.apiKey).to.equal(TEST_API_KEY);
     expect(defaults.endpoint.href).to.equal('https://api.agentsight.io/');
     expect(defaults.environment).to.equal('development');
-    expect(defaults).to.include({ timeoutMillis: 10_000, exportTimeoutMillis: 25_000, maxRetries: 5, concurrency: 8 });
+    expect(defaults).to.include({
+      timeoutMillis: 10_000,
+      maxRetries: 10,
+      concurrency: 256,
+      maxQueueBytes: 64 * 1024 * 1024,
+      maxItemAgeMillis: 300_000,
+      flushTimeoutMillis: 30_000,
+      shutdownTimeoutMillis: 10_000,
+    });
     process.env.AGENTSIGHT_API_ENDPOINT = 'http://127.0.0.1:8787/base/';
     process.env.AGENTSIGHT_ENVIRONMENT = 'production';
     const fromEnv = resolveExporterConfig();

@@ -1,5 +1,6 @@
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  AgentSightDeliveryError,
   type AgentSightProcessorOptions,
   AgentSightSpanProcessor,
   TrackAction,
@@ -209,25 +210,28 @@ for (const deliveryThread of [true, false])
       expect(retryAfter).to.be.greaterThan(-1);
     });
 
-    it('does not retry a 401, reports it once through diag, and never logs the key', async () => {
+    it('does not retry a 401, reports the loss once through diag, and never logs the key', async () => {
       const wrongKey = 'ags_ffffffffffffffffffffffffffffffff_ffffff';
       const diag = captureDiag();
+      let error: unknown;
       try {
         start({ apiKey: wrongKey });
         await agent.handle({ conversationId: 'denied', message: 'hi', steps: 3 });
-        const flushed = await processor.forceFlush().then(
-          () => 'resolved',
-          () => 'rejected',
-        );
-        expect(flushed, 'a failed export rejects forceFlush, as OTel does').to.equal('rejected');
+        await processor.forceFlush().catch((e: unknown) => {
+          error = e;
+        });
       } finally {
         diag.restore();
       }
+      expect(error, 'a loss rejects forceFlush').to.be.instanceOf(AgentSightDeliveryError);
+      expect((error as AgentSightDeliveryError).dropped).to.deep.equal({ unauthorized: 7 });
       expect(receiver().requests.map((r) => r.status)).to.deep.equal([401]);
       expect(receiver().store.records).to.have.length(0);
-      const about401 = diag.errors.filter((line) => line.includes('401'));
+      const about401 = diag.warnings.filter((line) => line.includes('401'));
       expect(about401).to.have.length(1);
-      expect(about401[0]).to.match(/AgentSight did not take the record of conversation denied: 401 Invalid API key\./);
+      expect(about401[0]).to.match(
+        /7 item\(s\) not delivered \(7 unauthorized\).*the record of conversation denied: 401 Invalid API key\./,
+      );
       expect(diag.all.join('\n')).not.to.contain(wrongKey);
       expect(diag.all.join('\n')).not.to.contain(TEST_API_KEY);
     });

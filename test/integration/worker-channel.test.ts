@@ -3,7 +3,6 @@ import { expect } from 'chai';
 import { inThreadChannel } from '#internal/exporter/delivery-channel';
 import { toConversationPlans } from '#internal/exporter/mapping';
 import { WorkerChannel } from '#internal/exporter/worker-channel';
-import { captureDiag } from '../helpers/diag';
 import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { useTracing } from '../helpers/tracing';
@@ -20,6 +19,9 @@ describe('delivery thread', () => {
       maxRetries: 2,
       backoff: { initialDelayMillis: 10, maxDelayMillis: 50, multiplier: 1.5, jitter: 0.2 },
       concurrency: 4,
+      initialConcurrency: 2,
+      maxQueueBytes: 1024 * 1024,
+      maxItemAgeMillis: 60_000,
       maxCachedConversations: 100,
     },
   });
@@ -29,13 +31,24 @@ describe('delivery thread', () => {
     return toConversationPlans(tracing().spans(), { environment: 'development', maxFieldLength: 1000 }).plans;
   };
 
-  it('delivers from a worker thread', async () => {
-    const channel = new WorkerChannel(settings(), () => {
-      throw new Error('no fallback expected');
-    });
-    const report = await channel.deliver(plansFor('in-worker'), Date.now() + 10_000);
+  const noWarnings = (message: string) => {
+    throw new Error(`unexpected warning: ${message}`);
+  };
+
+  it('delivers from a worker thread, and reports its counters back', async () => {
+    const channel = new WorkerChannel(
+      settings(),
+      () => {
+        throw new Error('no fallback expected');
+      },
+      noWarnings,
+    );
+    channel.enqueue(plansFor('in-worker'));
+    await channel.flush(Date.now() + 10_000, false);
+    const stats = channel.stats();
     await channel.close();
-    expect(report).to.deep.include({ delivered: 2, failures: [] });
+    expect(stats).to.deep.include({ delivered: 2, queuedItems: 0, inFlight: 0 });
+    expect(Object.values(stats.dropped).every((n) => n === 0)).to.equal(true);
     expect(
       receiver()
         .store.recordsOf('in-worker')
@@ -44,19 +57,26 @@ describe('delivery thread', () => {
   });
 
   it('falls back to the main thread, with a warning, when the worker cannot start', async () => {
-    const diag = captureDiag();
-    const channel = new WorkerChannel(settings(), () => inThreadChannel(settings()), '/nonexistent/delivery-worker.js');
+    const warnings: string[] = [];
+    const channel = new WorkerChannel(
+      settings(),
+      () => inThreadChannel(settings()),
+      (message) => warnings.push(message),
+      '/nonexistent/delivery-worker.js',
+    );
     try {
-      const report = await channel.deliver(plansFor('fallback'), Date.now() + 10_000);
-      expect(report.failures).to.deep.equal([]);
-      const again = await channel.deliver(plansFor('fallback-2'), Date.now() + 10_000);
-      expect(again.failures).to.deep.equal([]);
+      // Handed over before the thread has failed to start: the plans must not be lost with it.
+      channel.enqueue(plansFor('fallback'));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      channel.enqueue(plansFor('fallback-2'));
+      await channel.flush(Date.now() + 10_000, false);
+      expect(channel.stats().dropped.delivery_thread_lost).to.equal(0);
     } finally {
       await channel.close();
-      diag.restore();
     }
     expect(receiver().store.recordsOf('fallback')).to.have.length(2);
-    expect(diag.warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
+    expect(receiver().store.recordsOf('fallback-2')).to.have.length(2);
+    expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
   });
 
   it('logs through OTel diag at AGENTSIGHT_LOG_LEVEL when the app set no logger', async function () {
@@ -68,7 +88,7 @@ describe('delivery thread', () => {
       AGENTSIGHT_LOG_LEVEL: 'debug',
     });
     expect(await verbose.exited()).to.equal(0);
-    expect(verbose.output()).to.match(/delivered 2 AgentSight requests \(0 retries\)/);
+    expect(verbose.output()).to.match(/delivered 2 AgentSight requests so far \(0 retries\)/);
     expect(verbose.output()).not.to.contain(TEST_API_KEY);
   });
 

@@ -1,0 +1,632 @@
+import { AdaptiveLimit } from './adaptive-limit';
+import { apiErrorText } from './api-errors';
+import { BoundedMap } from './bounded-map';
+import { CircuitBreaker } from './circuit-breaker';
+import { type DeliveryFailure, type DeliveryStats, type DropReason, emptyStats } from './delivery-stats';
+import { type ConversationPlan, ITEM_PATHS } from './payloads';
+import {
+  type BackoffPolicy,
+  isRetryableError,
+  isRetryableStatus,
+  isUnreachableError,
+  retryAfterMillis,
+  retryDelayMillis,
+} from './retry';
+import { timestampFromMicroseconds } from './timestamp';
+import { type HttpAnswer, type Transport, TransportError } from './transport';
+
+/** How delivery behaves. Plain data: it is handed to the delivery thread. */
+export interface DeliverySettings {
+  /** Deadline of one HTTP request. */
+  readonly requestTimeoutMillis: number;
+  /** Transient failures of one item, while the API is otherwise healthy, before it is dropped. */
+  readonly maxRetries: number;
+  /** Waits between retries of one item, and between probes of an unreachable API. */
+  readonly backoff: BackoffPolicy;
+  /** Most requests on the wire at once (the adaptive limit's ceiling). */
+  readonly concurrency: number;
+  /** Requests on the wire at once when delivery starts, and again after an outage. */
+  readonly initialConcurrency: number;
+  /** Budget of the queue: JSON text plus {@link ITEM_OVERHEAD_BYTES} per item. */
+  readonly maxQueueBytes: number;
+  /** Items older than this (since they were queued) are dropped. */
+  readonly maxItemAgeMillis: number;
+  /** Conversations whose backend id is remembered. */
+  readonly maxCachedConversations: number;
+}
+
+/**
+ * Bookkeeping counted per queued item on top of its JSON, so that the byte budget bounds memory
+ * and not only payload text (measured: about 200 bytes of objects per item).
+ */
+export const ITEM_OVERHEAD_BYTES = 256;
+
+/** Transient failures in a row that open the circuit. */
+const CIRCUIT_THRESHOLD = 3;
+/** How long the endpoint is left alone after it refused the key. */
+const UNAUTHORIZED_PAUSE_MILLIS = 60_000;
+/** Failure examples kept between two reads, for log lines and errors. */
+const MAX_FAILURE_EXAMPLES = 20;
+
+/** One request waiting its turn. */
+interface QueuedRequest {
+  readonly path: string;
+  /** The body as JSON text, without the backend id (added when it is known). */
+  readonly json: string;
+  readonly idempotencyKey: string;
+  readonly label: string;
+  readonly bytes: number;
+  readonly queuedAt: number;
+  /** Transient failures counted against `maxRetries`. */
+  failures: number;
+}
+
+/** What is remembered of a conversation between its queues. */
+interface ConversationMemory {
+  backendId: number | undefined;
+  /** Timestamp of the last item queued, in µs: the next one is never earlier. */
+  lastMicros: number;
+}
+
+/** One conversation's waiting work: its record until created, then its items, in order. */
+interface ConversationQueue {
+  readonly id: string;
+  readonly memory: ConversationMemory;
+  /** The create request, sent first while the backend id is unknown. */
+  readonly record: QueuedRequest;
+  /** Whether the record has been delivered in this queue's lifetime (for drop counting). */
+  recordDone: boolean;
+  readonly items: QueuedRequest[];
+  /** Index of the first item not yet delivered or dropped. */
+  head: number;
+  /** A request of this conversation is on the wire: strict order allows one at a time. */
+  busy: boolean;
+  /** Waiting in the ready or delayed set. */
+  scheduled: boolean;
+  /** Not to be sent before this time (a retry's backoff). */
+  notBefore: number;
+}
+
+type Outcome =
+  | { kind: 'delivered'; answer: HttpAnswer }
+  | { kind: 'transient'; code: string; message: string; retryAfter: number | undefined; overload: boolean }
+  | { kind: 'permanent'; reason: 'rejected' | 'unauthorized'; message: string };
+
+function pendingItems(queue: ConversationQueue): number {
+  return queue.items.length - queue.head;
+}
+
+/**
+ * The delivery queue: owns every item from the moment an export hands it over until the API
+ * accepts it or it is dropped, counted, for a stated reason.
+ *
+ * - Per conversation, strict order: the record first (its backend id is then cached), then the
+ *   items in the order they happened, one request at a time.
+ * - Across conversations, as many requests at once as the {@link AdaptiveLimit} allows, taken
+ *   round-robin so that one long conversation does not starve the others.
+ * - Transient failures wait with backoff; a {@link CircuitBreaker} turns an outage into one probe
+ *   at a time; `Retry-After` pauses the whole endpoint.
+ * - Bounded by bytes (`maxQueueBytes`: the newest items are refused when full, so conversations
+ *   already queued keep no holes) and by age (`maxItemAgeMillis`).
+ *
+ * Never throws or rejects: every outcome ends up in {@link stats}.
+ */
+export class DeliveryQueue {
+  private readonly memory: BoundedMap<string, ConversationMemory>;
+  private readonly queues = new Map<string, ConversationQueue>();
+  private readonly ready: ConversationQueue[] = [];
+  private readonly delayed = new Set<ConversationQueue>();
+  private readonly limit: AdaptiveLimit;
+  private readonly breaker: CircuitBreaker;
+  private readonly counters: DeliveryStats = emptyStats();
+  private failures: DeliveryFailure[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private flushWaiters: { resolve: () => void; timer: NodeJS.Timeout }[] = [];
+  /** Set by a refused key: until then, everything is dropped as `unauthorized`. */
+  private refusedUntil = 0;
+  private refusedMessage = '';
+  /** Set at shutdown: what cannot be delivered by then is dropped instead of waiting. */
+  private finalDeadline: number | undefined;
+  private closed = false;
+
+  /** Called after every change of the counters (the delivery thread forwards them). */
+  onChange: (() => void) | undefined;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly settings: DeliverySettings,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.memory = new BoundedMap(settings.maxCachedConversations);
+    this.limit = new AdaptiveLimit(settings.initialConcurrency, settings.concurrency);
+    this.breaker = new CircuitBreaker(
+      CIRCUIT_THRESHOLD,
+      settings.backoff.initialDelayMillis,
+      settings.backoff.maxDelayMillis,
+    );
+  }
+
+  /** Takes over the plans' items; never throws. */
+  enqueue(plans: readonly ConversationPlan[]): void {
+    const now = this.clock();
+    for (const plan of plans) {
+      if (this.closed || now < this.refusedUntil) {
+        const reason = this.closed ? 'shutdown' : 'unauthorized';
+        const message = this.closed ? 'the exporter is shut down' : this.refusedMessage;
+        for (const item of plan.items) this.drop(reason, plan.conversationId, item.label, message);
+        continue;
+      }
+      this.enqueuePlan(plan, now);
+    }
+    this.pump();
+    this.changed();
+  }
+
+  /**
+   * Resolves when everything queued now and later is delivered or dropped, or at `deadline`
+   * (epoch ms). With `final` (shutdown), an unreachable API fails at once and whatever is left at
+   * the deadline is dropped as `shutdown`. Never rejects.
+   */
+  flush(deadline: number, final: boolean): Promise<void> {
+    if (final) {
+      this.finalDeadline = deadline;
+      const cause = this.breaker.cause;
+      if (cause !== undefined && isUnreachableError(cause)) {
+        this.dropEverything('shutdown', `the API could not be reached (${cause})`);
+      }
+      // Waiting out a backoff longer than the time left would only turn into a drop.
+      for (const queue of this.delayed) queue.notBefore = Math.min(queue.notBefore, this.clock());
+      this.wakeUp();
+    }
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        resolve,
+        timer: setTimeout(
+          () => {
+            this.flushWaiters = this.flushWaiters.filter((w) => w !== waiter);
+            if (final) this.dropEverything('shutdown', 'still queued when shutdown ran out of time');
+            resolve();
+          },
+          Math.max(0, deadline - this.clock()),
+        ),
+      };
+      waiter.timer.unref?.();
+      this.flushWaiters.push(waiter);
+    });
+  }
+
+  /** The counters now (a copy). */
+  stats(): DeliveryStats {
+    return {
+      ...this.counters,
+      dropped: { ...this.counters.dropped },
+      concurrencyLimit: this.limit.current,
+      circuit: this.breaker.status,
+    };
+  }
+
+  /** Failure examples since the last call (at most {@link MAX_FAILURE_EXAMPLES}). */
+  takeFailures(): DeliveryFailure[] {
+    const taken = this.failures;
+    this.failures = [];
+    return taken;
+  }
+
+  /** Stops sending: what is queued is dropped as `shutdown`; requests on the wire finish or fail. */
+  close(): void {
+    this.dropEverything('shutdown', 'the exporter shut down');
+    this.closed = true;
+    clearTimeout(this.wakeTimer);
+    clearInterval(this.sweepTimer);
+    this.resolveFlushes();
+  }
+
+  private enqueuePlan(plan: ConversationPlan, now: number): void {
+    let queue = this.queues.get(plan.conversationId);
+    if (queue === undefined) {
+      const memory = this.memory.get(plan.conversationId) ?? { backendId: undefined, lastMicros: 0 };
+      const json = JSON.stringify(plan.record);
+      const record: QueuedRequest = {
+        path: ITEM_PATHS.conversation,
+        json,
+        idempotencyKey: plan.recordIdempotencyKey,
+        label: 'the record',
+        bytes: json.length + ITEM_OVERHEAD_BYTES,
+        queuedAt: now,
+        failures: 0,
+      };
+      if (memory.backendId === undefined && !this.fits(record.bytes)) {
+        this.drop('queue_full', plan.conversationId, record.label, 'the delivery queue is full');
+        for (const item of plan.items)
+          this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
+        return;
+      }
+      queue = {
+        id: plan.conversationId,
+        memory,
+        record,
+        recordDone: memory.backendId !== undefined,
+        items: [],
+        head: 0,
+        busy: false,
+        scheduled: false,
+        notBefore: 0,
+      };
+      if (!queue.recordDone) this.account(record.bytes, 0);
+      this.queues.set(plan.conversationId, queue);
+    }
+    for (const item of plan.items) {
+      // Items go out in the order they happened; span clocks can disagree with that order by up
+      // to a millisecond, so a timestamp that would step back is moved just after the last one.
+      let body = item.body;
+      if (item.atMicros <= queue.memory.lastMicros) {
+        queue.memory.lastMicros += 1;
+        body = { ...body, timestamp: timestampFromMicroseconds(queue.memory.lastMicros) };
+      } else {
+        queue.memory.lastMicros = item.atMicros;
+      }
+      const json = JSON.stringify(body);
+      const bytes = json.length + ITEM_OVERHEAD_BYTES;
+      if (!this.fits(bytes)) {
+        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
+        continue;
+      }
+      queue.items.push({
+        path: ITEM_PATHS[item.kind],
+        json,
+        idempotencyKey: item.idempotencyKey,
+        label: item.label,
+        bytes,
+        queuedAt: now,
+        failures: 0,
+      });
+      this.account(bytes, 1);
+    }
+    if (!queue.busy && !queue.scheduled) this.makeReady(queue);
+    this.startSweeping();
+  }
+
+  private fits(bytes: number): boolean {
+    return this.counters.queuedBytes + bytes <= this.settings.maxQueueBytes;
+  }
+
+  private account(bytes: number, items: number): void {
+    this.counters.queuedBytes += bytes;
+    this.counters.queuedItems += items;
+  }
+
+  private makeReady(queue: ConversationQueue): void {
+    if (queue.scheduled) return;
+    queue.scheduled = true;
+    this.ready.push(queue);
+  }
+
+  /** The request a conversation sends next, or undefined when it has none. */
+  private nextRequest(queue: ConversationQueue): QueuedRequest | undefined {
+    if (!queue.recordDone) return queue.record;
+    return queue.items[queue.head];
+  }
+
+  /** Starts as many requests as the limit and the circuit allow. */
+  private pump(): void {
+    if (this.closed) return;
+    const now = this.clock();
+    let allowance = this.breaker.allowance(now, this.counters.inFlight, this.limit.current);
+    while (allowance > 0 && this.ready.length > 0) {
+      const queue = this.ready.shift() as ConversationQueue;
+      queue.scheduled = false;
+      const request = this.nextRequest(queue);
+      if (request === undefined || queue.busy) continue;
+      allowance -= 1;
+      this.breaker.sent();
+      void this.send(queue, request);
+    }
+    if (this.ready.length > 0) {
+      const at = this.breaker.resumeAt(now);
+      if (at !== undefined) this.wakeUpAt(at);
+    }
+  }
+
+  private async send(queue: ConversationQueue, request: QueuedRequest): Promise<void> {
+    queue.busy = true;
+    this.counters.inFlight += 1;
+    const isRecord = request === queue.record;
+    const payload = isRecord ? request.json : `${request.json.slice(0, -1)},"conversation":${queue.memory.backendId}}`;
+    let outcome: Outcome;
+    try {
+      const answer = await this.transport.post(
+        request.path,
+        payload,
+        { 'idempotency-key': request.idempotencyKey },
+        this.settings.requestTimeoutMillis,
+      );
+      outcome = classifyAnswer(answer, this.clock());
+    } catch (error) {
+      outcome = classifyError(error);
+    }
+    this.counters.inFlight -= 1;
+    queue.busy = false;
+    try {
+      this.settle(queue, request, isRecord, outcome);
+    } finally {
+      this.requeue(queue);
+      this.pump();
+      this.changed();
+    }
+  }
+
+  private settle(queue: ConversationQueue, request: QueuedRequest, isRecord: boolean, outcome: Outcome): void {
+    const now = this.clock();
+    if (outcome.kind === 'delivered') {
+      const wasClosed = this.breaker.status === 'closed';
+      this.breaker.succeeded();
+      if (!wasClosed) this.afterOutage();
+      this.limit.grow(this.counters.inFlight + 1);
+      if (isRecord) {
+        const id = idOf(outcome.answer.text);
+        if (id === undefined) {
+          this.rejectConversation(queue, 'rejected', 'the API answered without the conversation id');
+          return;
+        }
+        queue.memory.backendId = id;
+        queue.recordDone = true;
+        this.memory.set(queue.id, queue.memory);
+        this.account(-request.bytes, 0);
+      } else {
+        this.removeHead(queue);
+      }
+      this.counters.delivered += 1;
+      return;
+    }
+    if (outcome.kind === 'permanent') {
+      this.breaker.succeeded();
+      if (outcome.reason === 'unauthorized') {
+        this.refusedUntil = now + UNAUTHORIZED_PAUSE_MILLIS;
+        this.refusedMessage = outcome.message;
+        this.dropEverything('unauthorized', outcome.message);
+        return;
+      }
+      if (isRecord) this.rejectConversation(queue, outcome.reason, outcome.message);
+      else {
+        this.drop(outcome.reason, queue.id, request.label, outcome.message);
+        this.removeHead(queue);
+      }
+      return;
+    }
+    // Transient: the request waits and is tried again.
+    if (outcome.overload) this.limit.shrink(now);
+    if (outcome.retryAfter !== undefined) this.breaker.pause(now + outcome.retryAfter);
+    else this.breaker.failed(now, outcome.code);
+    if (this.finalDeadline !== undefined && isUnreachableError(outcome.code)) {
+      this.dropEverything('shutdown', `the API could not be reached (${outcome.code})`);
+      return;
+    }
+    // Only failures while the API otherwise answers count against the item: during an outage
+    // items wait (bounded by their age), they do not burn their retries.
+    if (this.breaker.status === 'closed' && outcome.retryAfter === undefined) {
+      request.failures += 1;
+      if (request.failures > this.settings.maxRetries) {
+        const message = `${outcome.message} (after ${request.failures} tries)`;
+        if (isRecord) this.rejectConversation(queue, 'retries_exhausted', message);
+        else {
+          this.drop('retries_exhausted', queue.id, request.label, message);
+          this.removeHead(queue);
+        }
+        return;
+      }
+    }
+    this.counters.retried += 1;
+    const delay = retryDelayMillis(request.failures + 1, this.settings.backoff, outcome.retryAfter, Math.random());
+    queue.notBefore = now + delay;
+  }
+
+  /** Puts a conversation back in line after a request, or forgets it when it has nothing left. */
+  private requeue(queue: ConversationQueue): void {
+    if (this.queues.get(queue.id) !== queue) return;
+    if (pendingItems(queue) === 0 && queue.recordDone) {
+      this.queues.delete(queue.id);
+      return;
+    }
+    if (queue.notBefore > this.clock() && this.breaker.status === 'closed') {
+      queue.scheduled = true;
+      this.delayed.add(queue);
+      this.wakeUpAt(queue.notBefore);
+    } else {
+      this.makeReady(queue);
+    }
+  }
+
+  /** The API answered again after an outage: start slowly, and stop waiting out backoffs. */
+  private afterOutage(): void {
+    this.limit.reset();
+    for (const queue of this.delayed) {
+      queue.scheduled = false;
+      this.makeReady(queue);
+    }
+    this.delayed.clear();
+  }
+
+  private removeHead(queue: ConversationQueue): void {
+    const item = queue.items[queue.head];
+    if (item === undefined) return;
+    queue.head += 1;
+    this.account(-item.bytes, -1);
+    // Reclaim the delivered prefix now and then, so a long-lived queue does not grow forever.
+    if (queue.head > 64 && queue.head * 2 > queue.items.length) {
+      queue.items.splice(0, queue.head);
+      queue.head = 0;
+    }
+  }
+
+  /** The record was refused for good: its items cannot be linked, and go with it. */
+  private rejectConversation(queue: ConversationQueue, reason: DropReason, message: string): void {
+    this.drop(reason, queue.id, queue.record.label, message);
+    this.account(-queue.record.bytes, 0);
+    while (pendingItems(queue) > 0) {
+      const item = queue.items[queue.head] as QueuedRequest;
+      this.drop('conversation_rejected', queue.id, item.label, `its conversation was not created: ${message}`);
+      this.removeHead(queue);
+    }
+    this.queues.delete(queue.id);
+  }
+
+  /** Drops everything queued (not what is on the wire) for one reason. */
+  private dropEverything(reason: DropReason, message: string): void {
+    for (const queue of [...this.queues.values()]) {
+      // A request on the wire settles on its own; everything behind it goes now.
+      const keep = queue.busy && queue.recordDone ? 1 : 0;
+      if (!queue.recordDone && !queue.busy) {
+        this.drop(reason, queue.id, queue.record.label, message);
+        this.account(-queue.record.bytes, 0);
+        queue.recordDone = true;
+      }
+      while (pendingItems(queue) > keep) {
+        const item = queue.items.pop() as QueuedRequest;
+        this.drop(reason, queue.id, item.label, message);
+        this.account(-item.bytes, -1);
+      }
+      if (!queue.busy) this.queues.delete(queue.id);
+    }
+    this.ready.length = 0;
+    this.delayed.clear();
+    this.checkFlushes();
+  }
+
+  private drop(reason: DropReason, conversationId: string, label: string, message: string): void {
+    this.counters.dropped[reason] += 1;
+    if (this.failures.length < MAX_FAILURE_EXAMPLES) this.failures.push({ conversationId, label, reason, message });
+  }
+
+  /** Drops items that waited longer than `maxItemAgeMillis`, oldest first per conversation. */
+  private sweep(): void {
+    const oldest = this.clock() - this.settings.maxItemAgeMillis;
+    let dropped = false;
+    for (const queue of [...this.queues.values()]) {
+      if (queue.busy) continue;
+      const head = queue.items[queue.head];
+      // A record that never got through ages with its oldest item: without it nothing can be sent.
+      if (!queue.recordDone && queue.record.queuedAt < oldest && (head === undefined || head.queuedAt < oldest)) {
+        this.rejectConversation(queue, 'max_age', `waited over ${this.settings.maxItemAgeMillis} ms`);
+        dropped = true;
+        continue;
+      }
+      while (pendingItems(queue) > 0 && (queue.items[queue.head] as QueuedRequest).queuedAt < oldest) {
+        const item = queue.items[queue.head] as QueuedRequest;
+        this.drop('max_age', queue.id, item.label, `waited over ${this.settings.maxItemAgeMillis} ms`);
+        this.removeHead(queue);
+        dropped = true;
+      }
+      if (pendingItems(queue) === 0 && queue.recordDone) this.queues.delete(queue.id);
+    }
+    if (this.queues.size === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+    if (dropped) this.changed();
+  }
+
+  private startSweeping(): void {
+    if (this.sweepTimer !== undefined || this.closed) return;
+    const every = Math.max(10, Math.min(1_000, Math.floor(this.settings.maxItemAgeMillis / 4)));
+    this.sweepTimer = setInterval(() => this.sweep(), every);
+    this.sweepTimer.unref?.();
+  }
+
+  private wakeUpAt(at: number): void {
+    if (this.closed || at >= this.wakeAt) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(() => this.wakeUp(), Math.max(0, at - this.clock()));
+    this.wakeTimer.unref?.();
+  }
+
+  /** Moves conversations whose backoff is over back in line, and sends. */
+  private wakeUp(): void {
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = Number.POSITIVE_INFINITY;
+    const now = this.clock();
+    let next = Number.POSITIVE_INFINITY;
+    for (const queue of this.delayed) {
+      if (queue.notBefore <= now) {
+        this.delayed.delete(queue);
+        queue.scheduled = false;
+        this.makeReady(queue);
+      } else next = Math.min(next, queue.notBefore);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.wakeUpAt(next);
+    this.pump();
+  }
+
+  private isIdle(): boolean {
+    return this.queues.size === 0 && this.counters.inFlight === 0;
+  }
+
+  private checkFlushes(): void {
+    if (this.flushWaiters.length > 0 && this.isIdle()) this.resolveFlushes();
+  }
+
+  private resolveFlushes(): void {
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    for (const waiter of waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve();
+    }
+  }
+
+  private changed(): void {
+    this.checkFlushes();
+    this.onChange?.();
+  }
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function classifyAnswer(answer: HttpAnswer, now: number): Outcome {
+  const { status } = answer;
+  if (status >= 200 && status < 300) return { kind: 'delivered', answer };
+  if (isRetryableStatus(status)) {
+    return {
+      kind: 'transient',
+      code: String(status),
+      message: `${status} ${apiErrorText(answer.text)}`,
+      retryAfter: retryAfterMillis(singleHeader(answer.headers['retry-after']), now),
+      overload: status === 429 || status === 503,
+    };
+  }
+  if (status === 401 || status === 403) {
+    return { kind: 'permanent', reason: 'unauthorized', message: `${status} ${apiErrorText(answer.text)}` };
+  }
+  if (status >= 300 && status < 400) {
+    const location = singleHeader(answer.headers.location) ?? '?';
+    return {
+      kind: 'permanent',
+      reason: 'rejected',
+      message: `${status} redirected to ${location}; check the endpoint URL`,
+    };
+  }
+  return { kind: 'permanent', reason: 'rejected', message: `${status} ${apiErrorText(answer.text)}` };
+}
+
+function classifyError(error: unknown): Outcome {
+  const code = error instanceof TransportError ? error.code : 'ERROR';
+  const message = `${code} ${error instanceof Error ? error.message : String(error)}`;
+  if (!isRetryableError(code)) return { kind: 'permanent', reason: 'rejected', message };
+  return { kind: 'transient', code, message, retryAfter: undefined, overload: code === 'REQUEST_TIMEOUT' };
+}
+
+/** The integer `id` of a JSON answer, if it has one. */
+function idOf(text: string): number | undefined {
+  try {
+    const parsed = JSON.parse(text) as { id?: unknown } | null;
+    const id = parsed?.id;
+    return typeof id === 'number' && Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

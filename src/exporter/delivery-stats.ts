@@ -1,0 +1,113 @@
+/**
+ * What delivery counts. Plain data: it crosses from the delivery thread to the application's
+ * thread, where it feeds logs, metrics and the errors `forceFlush()` / `shutdown()` reject with.
+ */
+
+/** Why something was not delivered. Every loss is counted under exactly one of these. */
+export type DropReason =
+  /** The delivery queue was at its byte budget (`maxQueueBytes`); the newest items are refused. */
+  | 'queue_full'
+  /** The item waited longer than `maxItemAgeMillis` (an outage that lasted too long). */
+  | 'max_age'
+  /** A transient failure repeated more than `maxRetries` times while the API was otherwise healthy. */
+  | 'retries_exhausted'
+  /** The API refused the item for good (400, 404, 413, ...). */
+  | 'rejected'
+  /** The API refused the key (401, 403). */
+  | 'unauthorized'
+  /** The item's conversation record was refused, so the item could not be linked to it. */
+  | 'conversation_rejected'
+  /** Still queued when `shutdown()` ran out of time, or the API could not be reached at shutdown. */
+  | 'shutdown'
+  /** Queued in a delivery thread that died (it is restarted on the main thread). */
+  | 'delivery_thread_lost'
+  /** A span the mapping could not read (bad times, wrong attribute types). */
+  | 'unreadable_span'
+  /** A conversation span the application's sampler did not record (see `AgentSightSampler`). */
+  | 'not_sampled';
+
+/** Every drop reason, for iteration and metrics. */
+export const DROP_REASONS: readonly DropReason[] = [
+  'queue_full',
+  'max_age',
+  'retries_exhausted',
+  'rejected',
+  'unauthorized',
+  'conversation_rejected',
+  'shutdown',
+  'delivery_thread_lost',
+  'unreadable_span',
+  'not_sampled',
+];
+
+/** One request that did not get through, as an example for logs and errors. */
+export interface DeliveryFailure {
+  readonly conversationId: string;
+  /** What it was: `the record`, `action "calculator"`, `end_user message`, ... */
+  readonly label: string;
+  /** Why it was dropped. */
+  readonly reason: DropReason;
+  /** The API's error text, or what went wrong (the API key never appears here). */
+  readonly message: string;
+}
+
+/** Counters of delivery since the exporter started. */
+export interface DeliveryStats {
+  /** Requests the API accepted (conversation records included). */
+  delivered: number;
+  /** Requests sent again after a transient failure. */
+  retried: number;
+  /** Items dropped, by reason. */
+  dropped: Record<DropReason, number>;
+  /** Items waiting in the delivery queue. */
+  queuedItems: number;
+  /** Size of the delivery queue in bytes (JSON text plus bookkeeping), bounded by `maxQueueBytes`. */
+  queuedBytes: number;
+  /** Requests on the wire now. */
+  inFlight: number;
+  /** Requests allowed on the wire at once now (adapts between 1 and `concurrency`). */
+  concurrencyLimit: number;
+  /** `closed` (healthy), `open` (the API is unreachable; waiting to probe) or `half-open` (probing). */
+  circuit: 'closed' | 'open' | 'half-open';
+}
+
+/** Counters at zero. */
+export function emptyStats(): DeliveryStats {
+  return {
+    delivered: 0,
+    retried: 0,
+    dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
+    queuedItems: 0,
+    queuedBytes: 0,
+    inFlight: 0,
+    concurrencyLimit: 0,
+    circuit: 'closed',
+  };
+}
+
+/** All drops, whatever the reason. */
+export function totalDropped(stats: Pick<DeliveryStats, 'dropped'>): number {
+  let total = 0;
+  for (const reason of DROP_REASONS) total += stats.dropped[reason];
+  return total;
+}
+
+/** Drops in `now` that were not in `before`, by reason (only reasons that grew). */
+export function droppedSince(
+  now: Pick<DeliveryStats, 'dropped'>,
+  before: Pick<DeliveryStats, 'dropped'>,
+): Partial<Record<DropReason, number>> {
+  const grown: Partial<Record<DropReason, number>> = {};
+  for (const reason of DROP_REASONS) {
+    const more = now.dropped[reason] - before.dropped[reason];
+    if (more > 0) grown[reason] = more;
+  }
+  return grown;
+}
+
+/** `3 queue_full, 1 max_age`: drop counts for a message. */
+export function describeDrops(drops: Partial<Record<DropReason, number>>): string {
+  return Object.entries(drops)
+    .map(([reason, count]) => `${count} ${reason}`)
+    .join(', ');
+}
