@@ -53,6 +53,8 @@ export interface SeenRequest {
   readonly fault: Fault | undefined;
   /** The error body sent, for rejected requests. */
   readonly error: unknown;
+  /** When it arrived (epoch ms). */
+  readonly at: number;
 }
 
 /** A running receiver. */
@@ -246,6 +248,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const url = new URL(`http://localhost${request.url ?? '/'}`);
     const method = request.method ?? 'GET';
     const idempotencyKey = request.headers['idempotency-key'] as string | undefined;
+    const at = Date.now();
     let fault: Fault | undefined;
     let replayed = false;
     const answer = async (result: Answer): Promise<void> => {
@@ -257,6 +260,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         replayed,
         fault,
         error: result.status >= 400 ? result.body : undefined,
+        at,
       });
       const delay = (fault?.delayMs ?? 0) + (url.pathname.startsWith('/api/') ? latencyMs : 0);
       if (delay > 0) await sleep(delay);
@@ -278,6 +282,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     if (!url.pathname.startsWith('/api/')) return answer(detail(404, 'Not found.'));
     if (hanging) {
+      requests.push({ method, path: url.pathname, status: 0, idempotencyKey, replayed, fault, error: undefined, at });
       held.add(request);
       request.resume();
       return;
@@ -294,7 +299,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
     }
     if (fault?.reset && !fault.afterProcessing) {
-      requests.push({ method, path: url.pathname, status: 0, idempotencyKey, replayed, fault, error: undefined });
+      requests.push({ method, path: url.pathname, status: 0, idempotencyKey, replayed, fault, error: undefined, at });
       request.socket.destroy();
       return;
     }

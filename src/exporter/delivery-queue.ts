@@ -239,7 +239,6 @@ export class DeliveryQueue {
         failures: 0,
       };
       if (memory.backendId === undefined && !this.fits(record.bytes)) {
-        this.drop('queue_full', plan.conversationId, record.label, 'the delivery queue is full');
         for (const item of plan.items)
           this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
         return;
@@ -375,15 +374,22 @@ export class DeliveryQueue {
         queue.recordDone = true;
         this.memory.set(queue.id, queue.memory);
         this.account(-request.bytes, 0);
+        this.counters.conversationsCreated += 1;
       } else {
         this.removeHead(queue);
+        this.counters.delivered += 1;
       }
-      this.counters.delivered += 1;
       return;
     }
     if (outcome.kind === 'permanent') {
       this.breaker.succeeded();
       if (outcome.reason === 'unauthorized') {
+        this.example({
+          conversationId: queue.id,
+          label: request.label,
+          reason: outcome.reason,
+          message: outcome.message,
+        });
         this.refusedUntil = now + UNAUTHORIZED_PAUSE_MILLIS;
         this.refusedMessage = outcome.message;
         this.dropEverything('unauthorized', outcome.message);
@@ -463,11 +469,12 @@ export class DeliveryQueue {
 
   /** The record was refused for good: its items cannot be linked, and go with it. */
   private rejectConversation(queue: ConversationQueue, reason: DropReason, message: string): void {
-    this.drop(reason, queue.id, queue.record.label, message);
+    this.example({ conversationId: queue.id, label: queue.record.label, reason, message });
     this.account(-queue.record.bytes, 0);
     while (pendingItems(queue) > 0) {
       const item = queue.items[queue.head] as QueuedRequest;
-      this.drop('conversation_rejected', queue.id, item.label, `its conversation was not created: ${message}`);
+      const why = reason === 'max_age' ? reason : 'conversation_rejected';
+      this.drop(why, queue.id, item.label, `its conversation was not created: ${message}`);
       this.removeHead(queue);
     }
     this.queues.delete(queue.id);
@@ -479,15 +486,15 @@ export class DeliveryQueue {
       // A request on the wire settles on its own; everything behind it goes now.
       const keep = queue.busy && queue.recordDone ? 1 : 0;
       if (!queue.recordDone && !queue.busy) {
-        this.drop(reason, queue.id, queue.record.label, message);
         this.account(-queue.record.bytes, 0);
         queue.recordDone = true;
       }
-      while (pendingItems(queue) > keep) {
-        const item = queue.items.pop() as QueuedRequest;
+      const first = queue.head + keep;
+      for (const item of queue.items.slice(first)) {
         this.drop(reason, queue.id, item.label, message);
         this.account(-item.bytes, -1);
       }
+      queue.items.length = Math.min(queue.items.length, first);
       if (!queue.busy) this.queues.delete(queue.id);
     }
     this.ready.length = 0;
@@ -497,7 +504,11 @@ export class DeliveryQueue {
 
   private drop(reason: DropReason, conversationId: string, label: string, message: string): void {
     this.counters.dropped[reason] += 1;
-    if (this.failures.length < MAX_FAILURE_EXAMPLES) this.failures.push({ conversationId, label, reason, message });
+    this.example({ conversationId, label, reason, message });
+  }
+
+  private example(failure: DeliveryFailure): void {
+    if (this.failures.length < MAX_FAILURE_EXAMPLES) this.failures.push(failure);
   }
 
   /** Drops items that waited longer than `maxItemAgeMillis`, oldest first per conversation. */

@@ -51,13 +51,19 @@ export interface DeliveryFailure {
   readonly message: string;
 }
 
-/** Counters of delivery since the exporter started. */
+/**
+ * Counters of delivery since the exporter started. Items are what the application tracked
+ * (messages, actions, buttons, token usage); a conversation record is their prerequisite, counted
+ * on its own: when it cannot be created, its items are dropped as `conversation_rejected`.
+ */
 export interface DeliveryStats {
-  /** Requests the API accepted (conversation records included). */
+  /** Items the API accepted. */
   delivered: number;
+  /** Conversation records the API accepted. */
+  conversationsCreated: number;
   /** Requests sent again after a transient failure. */
   retried: number;
-  /** Items dropped, by reason. */
+  /** Items dropped, by reason (each item once). */
   dropped: Record<DropReason, number>;
   /** Items waiting in the delivery queue. */
   queuedItems: number;
@@ -75,6 +81,7 @@ export interface DeliveryStats {
 export function emptyStats(): DeliveryStats {
   return {
     delivered: 0,
+    conversationsCreated: 0,
     retried: 0,
     dropped: Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>,
     queuedItems: 0,

@@ -61,15 +61,6 @@ export class LossReporter {
     this.latest = stats;
   }
 
-  /** Reports what is pending now (at flush or shutdown) instead of waiting for the minute. */
-  reportNow(stats: Pick<DeliveryStats, 'dropped'>): void {
-    if (totalDropped(stats) === totalDropped(this.reported)) return;
-    clearTimeout(this.summaryTimer);
-    this.summaryTimer = undefined;
-    this.firstReported = true;
-    this.report(stats, 'AgentSight data was lost');
-  }
-
   private report(stats: Pick<DeliveryStats, 'dropped'>, what: string): void {
     const drops = droppedSince(stats, this.reported);
     this.reported = { dropped: { ...stats.dropped } };

@@ -213,7 +213,8 @@ export class AgentSightSpanExporter implements SpanExporter {
     if (stats.queuedItems === 0 && stats.inFlight === 0 && stats.delivered !== this.lastLoggedDelivered) {
       this.lastLoggedDelivered = stats.delivered;
       log.debug(
-        `delivered ${stats.delivered} AgentSight requests so far (${stats.retried} retries); the queue is empty`,
+        `delivered ${stats.delivered} AgentSight items and ${stats.conversationsCreated} conversation records so far ` +
+          `(${stats.retried} retries); the queue is empty`,
       );
     }
   }
@@ -226,7 +227,6 @@ export class AgentSightSpanExporter implements SpanExporter {
     const dropped = droppedSince(stats, this.lastFlushed);
     this.lastFlushed = { dropped: { ...stats.dropped } };
     if (Object.keys(dropped).length === 0 && stats.queuedItems === 0) return;
-    this.losses.reportNow(stats);
     throw new AgentSightDeliveryError(
       dropped,
       stats.queuedItems,

@@ -104,6 +104,7 @@ export class WorkerChannel implements DeliveryChannel {
     const merged = own ?? { ...this.latest, dropped: { ...this.latest.dropped } };
     if (own !== undefined) {
       merged.delivered += this.latest.delivered;
+      merged.conversationsCreated += this.latest.conversationsCreated;
       merged.retried += this.latest.retried;
       for (const reason of DROP_REASONS) merged.dropped[reason] += this.latest.dropped[reason];
     }

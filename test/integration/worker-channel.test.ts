@@ -47,7 +47,7 @@ describe('delivery thread', () => {
     await channel.flush(Date.now() + 10_000, false);
     const stats = channel.stats();
     await channel.close();
-    expect(stats).to.deep.include({ delivered: 2, queuedItems: 0, inFlight: 0 });
+    expect(stats).to.deep.include({ delivered: 1, conversationsCreated: 1, queuedItems: 0, inFlight: 0 });
     expect(Object.values(stats.dropped).every((n) => n === 0)).to.equal(true);
     expect(
       receiver()
@@ -88,7 +88,7 @@ describe('delivery thread', () => {
       AGENTSIGHT_LOG_LEVEL: 'debug',
     });
     expect(await verbose.exited()).to.equal(0);
-    expect(verbose.output()).to.match(/delivered 2 AgentSight requests so far \(0 retries\)/);
+    expect(verbose.output()).to.match(/delivered 1 AgentSight items and 1 conversation records so far \(0 retries\)/);
     expect(verbose.output()).not.to.contain(TEST_API_KEY);
   });
 
