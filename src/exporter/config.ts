@@ -27,7 +27,7 @@ export interface AgentSightExporterOptions {
    */
   concurrency?: number;
   /**
-   * Budget of the delivery queue, in bytes (each item's JSON plus 256 bytes of bookkeeping). When
+   * Budget of the delivery queue, in bytes (an item's texts plus about 384 bytes of objects: what it holds on the heap). When
    * it is full, new items are dropped, counted as `queue_full`. Default 67108864 (64 MiB).
    */
   maxQueueBytes?: number;

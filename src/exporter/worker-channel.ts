@@ -51,8 +51,15 @@ export class WorkerChannel implements DeliveryChannel {
   private lost = 0;
   private failures: DeliveryFailure[] = [];
   private nextSeq = 1;
-  /** Plans posted but not yet taken over by the thread, by sequence number. */
+  /**
+   * Plans posted before the thread is known to run, by sequence number: if it cannot start, they
+   * go to the main thread. Once it runs, only their count is kept (holding every plan until the
+   * thread acknowledges it would double the memory of a busy exporter).
+   */
   private readonly unacknowledged = new Map<number, readonly ConversationPlan[]>();
+  /** Items posted to the running thread and not yet acknowledged, by sequence number. */
+  private readonly inTransit = new Map<number, number>();
+  private online = false;
   private readonly flushes = new Map<number, { deadline: number; final: boolean; resolve: () => void }>();
   private nextFlushId = 1;
   private closing = false;
@@ -72,7 +79,14 @@ export class WorkerChannel implements DeliveryChannel {
       return;
     }
     const seq = this.nextSeq++;
-    this.unacknowledged.set(seq, plans);
+    if (this.online) {
+      this.inTransit.set(
+        seq,
+        plans.reduce((n, plan) => n + plan.items.length, 0),
+      );
+    } else {
+      this.unacknowledged.set(seq, plans);
+    }
     worker.ref();
     worker.postMessage({ type: 'enqueue', seq, plans } satisfies WorkerRequest);
   }
@@ -144,7 +158,13 @@ export class WorkerChannel implements DeliveryChannel {
         // The app's --require preloads belong to the main thread; NODE_OPTIONS preloads still run
         // in workers, so an OpenTelemetry SDK among them is told to stay off there.
         execArgv: [],
+        // A small young generation: the thread turns over many short-lived objects (each plan is
+        // deserialised, then serialised to JSON), and the default lets them hold ~50 MB more.
+        resourceLimits: { maxYoungGenerationSizeMb: 8 },
         env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
+      });
+      worker.on('online', () => {
+        this.online = true;
       });
       worker.on('message', (reply: WorkerReply) => this.receive(reply));
       worker.on('error', (error) => this.failOver(error));
@@ -163,11 +183,14 @@ export class WorkerChannel implements DeliveryChannel {
   private receive(reply: WorkerReply): void {
     if (reply.type === 'stats') {
       for (const seq of this.unacknowledged.keys()) if (seq <= reply.acceptedSeq) this.unacknowledged.delete(seq);
+      for (const seq of this.inTransit.keys()) if (seq <= reply.acceptedSeq) this.inTransit.delete(seq);
       this.latest = reply.stats;
       this.failures.push(...reply.failures.slice(0, Math.max(0, 20 - this.failures.length)));
       // The thread holds the process only while it has something it can send now.
       const sending = reply.stats.inFlight > 0 || (reply.stats.queuedItems > 0 && reply.stats.circuit === 'closed');
-      if (!sending && this.flushes.size === 0 && this.unacknowledged.size === 0) this.worker?.unref();
+      if (!sending && this.flushes.size === 0 && this.unacknowledged.size === 0 && this.inTransit.size === 0) {
+        this.worker?.unref();
+      }
       this.onChange?.();
     } else if (reply.type === 'flushed') {
       this.finishFlush(reply.id);
@@ -190,7 +213,8 @@ export class WorkerChannel implements DeliveryChannel {
     const fallback = this.makeFallback();
     fallback.onChange = () => this.onChange?.();
     this.fallback = fallback;
-    this.lost = this.latest.queuedItems;
+    this.lost = this.latest.queuedItems + [...this.inTransit.values()].reduce((a, b) => a + b, 0);
+    this.inTransit.clear();
     const worker = this.worker;
     this.worker = undefined;
     worker?.terminate().catch(() => undefined);
