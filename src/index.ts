@@ -8,3 +8,4 @@
  */
 export * from './decorators';
 export * from './exporter';
+export * from './sampling';

@@ -24,6 +24,7 @@ import { recordMessage } from './records';
 import { assertMaxValueLength, resolveMaxValueLength } from './serialize';
 import { abandonSpan, runTraced, type TracedCallPlan } from './traced-call';
 import { currentTracer } from './tracer';
+import { noticeUnrecordedTurn } from './unrecorded-turns';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
@@ -59,6 +60,7 @@ function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
     };
     if (turn.agentName !== undefined) attributes[ATTR_GEN_AI_AGENT_NAME] = turn.agentName;
     span = currentTracer().startSpan(turn.spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+    noticeUnrecordedTurn(span, parent);
     const turnContext = trace.setSpan(withConversation(parent, conversation), span);
 
     if (turn.humanMessage !== undefined) {

@@ -71,7 +71,12 @@ export class LossReporter {
       example === undefined
         ? ''
         : `; e.g. ${example.label} of conversation ${loggable(example.conversationId)}: ${loggable(this.redact(example.message), 500)}`;
-    const line = `${what}: ${count} item(s) not delivered (${describeDrops(drops)})${detail}`;
+    const hint =
+      drops.not_sampled === undefined
+        ? ''
+        : '. not_sampled counts conversation turns the application’s sampler did not record: wrap it, ' +
+          '`sampler: new AgentSightSampler(yourSampler)` (README, Sampling)';
+    const line = `${what}: ${count} item(s) not delivered (${describeDrops(drops)})${detail}${hint}`;
     log.warn(line);
     if (!this.printedToStderr && !hasDiagLogger()) {
       this.printedToStderr = true;

@@ -1,7 +1,10 @@
 import { type Attributes, type Context, createContextKey } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
-import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
+import {
+  AGENTSIGHT_CONTEXT_KEY_CONVERSATION,
+  AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS,
+} from '../semconv/values';
 import type { AgentSightExporterOptions } from './config';
 import { AgentSightConfigError } from './config';
 import type { DeliveryStats } from './delivery-stats';
@@ -44,6 +47,15 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 /** Written by the instrumentation side; read here by name (OTel context keys are `Symbol.for(name)`). */
 const CONVERSATION_KEY = createContextKey(AGENTSIGHT_CONTEXT_KEY_CONVERSATION);
 
+/** Where the decorators find the listeners for turns the application's sampler dropped. */
+const UNRECORDED_TURN_LISTENERS = Symbol.for(AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS);
+
+function unrecordedTurnListeners(): Set<() => void> {
+  const globals = globalThis as Record<symbol, Set<() => void> | undefined>;
+  globals[UNRECORDED_TURN_LISTENERS] ??= new Set();
+  return globals[UNRECORDED_TURN_LISTENERS];
+}
+
 function conversationIdOf(span: { attributes: Attributes }): unknown {
   return span.attributes[ATTR_AGENTSIGHT_CONVERSATION_ID];
 }
@@ -54,7 +66,9 @@ function conversationIdOf(span: { attributes: Attributes }): unknown {
  *   instrumentations (OpenAI, LlamaIndex, HTTP clients) are attributed to the right conversation
  *   and their token usage counts in it;
  * - gathers the spans of conversations (only those, sampled or only recorded) and hands them to
- *   an {@link AgentSightSpanExporter} in small batches, off the call that ended them.
+ *   an {@link AgentSightSpanExporter} in small batches, off the call that ended them;
+ * - counts (as `not_sampled`) and reports conversation turns the application's sampler did not
+ *   record at all: wrap that sampler in `AgentSightSampler` to get them.
  *
  * It owns its span buffer rather than composing OTel's `BatchSpanProcessor`: that one drops spans
  * when its queue is full and skips spans that are recorded but not sampled, and a complete record
@@ -75,6 +89,8 @@ export class AgentSightSpanProcessor implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private isShutdown = false;
+  /** Counts a turn the application's sampler did not record (see `AgentSightSampler`). */
+  private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
 
   /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
@@ -94,6 +110,7 @@ export class AgentSightSpanProcessor implements SpanProcessor {
       fromEnvironment('OTEL_BSP_SCHEDULE_DELAY') ?? 1_000,
     );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
+    unrecordedTurnListeners().add(this.onUnrecordedTurn);
   }
 
   /** Stamps the conversation of `parentContext` on a span that does not name one itself. */
@@ -140,6 +157,7 @@ export class AgentSightSpanProcessor implements SpanProcessor {
     if (this.isShutdown) return;
     this.exportBuffered();
     this.isShutdown = true;
+    unrecordedTurnListeners().delete(this.onUnrecordedTurn);
     await this.exporter.shutdown();
   }
 

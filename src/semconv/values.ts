@@ -88,3 +88,10 @@ export const AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES = [
   AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_PRODUCTION,
   AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUE_DEVELOPMENT,
 ] as const;
+
+/**
+ * Name (for `Symbol.for`) of the process-wide set of listeners told when a conversation turn's
+ * span is not recorded because the application's sampler dropped it. The decorators call them;
+ * `AgentSightSpanProcessor` listens, so such losses are counted and reported instead of silent.
+ */
+export const AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS = 'agentsight.unrecorded_turn_listeners' as const;

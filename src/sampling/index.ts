@@ -1,0 +1,1 @@
+export { AgentSightSampler } from './agentsight-sampler';
