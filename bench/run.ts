@@ -4,12 +4,16 @@
  */
 import { benchChatLatency } from './chat-latency.bench';
 import { benchDecorators } from './decorators.bench';
+import { benchDeliveryLatency } from './delivery-latency.bench';
 import { benchExporter } from './exporter.bench';
+import { benchSampler } from './sampler.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
   decorators: benchDecorators,
   exporter: benchExporter,
+  'delivery-latency': benchDeliveryLatency,
   'chat-latency': benchChatLatency,
+  sampler: benchSampler,
 };
 
 async function main(): Promise<void> {

@@ -15,6 +15,7 @@ Options:
   --api-key <key>     accept only this key (default: any key of the form ags_<32 hex>_<6 hex>)
   --out <file>        append every accepted record to <file> as JSON lines
   --allow-unlinked    accept items with "conversation": null, as the Python SDK sends
+  --latency <ms>      answer every request this long after it arrived (a slow API; default 0)
   --quiet             do not print transcripts
   -h, --help          show this help
 `;
@@ -31,6 +32,7 @@ async function devServer(argv: string[]): Promise<void> {
       'api-key': { type: 'string' },
       out: { type: 'string' },
       'allow-unlinked': { type: 'boolean' },
+      latency: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -42,12 +44,16 @@ async function devServer(argv: string[]): Promise<void> {
   const port = Number(values.port ?? process.env.AGENTSIGHT_DEV_SERVER_PORT ?? 8787);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0-65535 (got ${values.port})`);
+  const latencyMs = Number(values.latency ?? 0);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0)
+    throw new Error(`--latency must be a number of ms (got ${values.latency})`);
   const server = await startDevServer({
     port,
     host: values.host,
     apiKey: values['api-key'],
     out: values.out,
     allowUnlinked: values['allow-unlinked'],
+    latencyMs,
   });
   const exampleKey = values['api-key'] ?? `ags_${'0'.repeat(32)}_${'0'.repeat(6)}`;
   process.stdout.write(
