@@ -7,7 +7,11 @@
  * AGENTSIGHT_TRACKING=off (no telemetry at all) or =otel (OpenTelemetry without AgentSight), the
  * latency benchmark's baselines.
  */
+import { setTimeout } from 'node:timers/promises';
 import { startTelemetry, stopTelemetry } from './telemetry';
+
+/** How long a shutdown waits for the turns in flight before it flushes anyway. */
+const TURNS_IN_FLIGHT_MILLIS = 10_000;
 
 async function main(): Promise<void> {
   const tracking = process.env.AGENTSIGHT_TRACKING ?? 'on';
@@ -19,10 +23,11 @@ async function main(): Promise<void> {
   console.log(`LLM: ${server.modelLabel}`);
   console.log(`tracking: ${tracking}`);
 
-  // The batch processor's timer does not keep the process alive: flush on the way out.
+  // On the way out: stop taking requests and let the turns in flight finish (bounded), so
+  // their replies are tracked; then deliver what was tracked (bounded by shutdownTimeoutMillis).
   const stop = async (signal: string) => {
     console.log(`${signal}: closing the server and flushing telemetry`);
-    await server.close();
+    await Promise.race([server.close(), setTimeout(TURNS_IN_FLIGHT_MILLIS)]);
     if (sdk) await stopTelemetry(sdk);
     process.exit(0);
   };
