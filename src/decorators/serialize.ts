@@ -1,5 +1,5 @@
-import { configure } from 'safe-stable-stringify';
 import { truncate } from '../common/truncate';
+import { boundedJson, type StringTransform } from './bounded-json';
 
 /**
  * Default limit, in UTF-16 code units, for any one recorded value (message text, response,
@@ -10,77 +10,45 @@ export const DEFAULT_MAX_VALUE_LENGTH = 32_768;
 const MIN_MAX_VALUE_LENGTH = 64;
 
 /**
- * safe-stable-stringify does the hard parts (circular references, BigInt, depth and breadth caps)
- * in one pass; key sorting is off because insertion order is what the user wrote and sorting
- * costs time on the hot path.
+ * JSON text of a value that must stay parseable (metadata objects), at most `limit` characters:
+ * a value too big is cut inside, with markers, and stays valid JSON.
  */
-const stringifySafely = configure({
-  bigint: true,
-  circularValue: '[Circular]',
-  deterministic: false,
-  maximumDepth: 10,
-  maximumBreadth: 200,
-});
-
-/**
- * Turns values JSON has no form for into readable ones. `this` is the holder, so the original
- * value is seen before `toJSON` (a Buffer would otherwise become an array of byte numbers).
- */
-function describeForJson(this: unknown, key: string, value: unknown): unknown {
-  const original = (this as Record<string, unknown> | undefined)?.[key];
-  if (original === undefined) return value;
-  if (typeof original === 'function') return `[Function ${original.name || 'anonymous'}]`;
-  if (typeof original === 'symbol') return original.toString();
-  if (typeof original !== 'object' || original === null) return value;
-  if (Buffer.isBuffer(original)) return `[Buffer ${original.length} bytes]`;
-  if (ArrayBuffer.isView(original)) return `[${original.constructor.name} ${original.byteLength} bytes]`;
-  if (original instanceof Map) return Object.fromEntries(Array.from(original, ([k, v]) => [String(k), v]));
-  if (original instanceof Set) return Array.from(original);
-  if (original instanceof Error) return { name: original.name, message: original.message };
-  if (original instanceof RegExp) return original.toString();
-  return value;
+export function toBoundedJson(value: unknown, limit: number, transform?: StringTransform): string | undefined {
+  return boundedJson(value, limit, transform);
 }
 
 /**
- * Serialises any value to JSON text without throwing. Values JSON cannot express become
- * descriptive strings; `undefined` (and a top-level function or symbol) becomes `undefined`.
+ * Text of a value, at most `limit` characters (responses, message contents, arguments): strings
+ * as they are, cut with a marker; everything else as bounded JSON. Primitives take a fast path.
  */
-function toJson(value: unknown): string | undefined {
-  try {
-    return stringifySafely(value, describeForJson);
-  } catch {
-    // A throwing getter or toJSON in user data must never reach the user's code.
-    return '"[Unserializable]"';
+export function toBoundedText(value: unknown, limit: number, transform?: StringTransform): string | undefined {
+  if (typeof value === 'string') {
+    const cut = value.length > limit ? truncate(value.slice(0, limit + 64), limit, value.length) : value;
+    return transform === undefined ? cut : truncate(transform(cut), limit);
   }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return boundedJson(value, limit, transform);
 }
 
-/**
- * The text form of a value: strings as they are, everything else as JSON.
- */
-function toText(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : toJson(value);
-}
-
-/**
- * JSON text of a value that must stay parseable (metadata objects): when the JSON is longer than
- * the limit, the result is a small valid JSON object holding a truncated preview instead.
- */
-export function toBoundedJson(value: unknown, limit: number): string | undefined {
-  const json = toJson(value);
-  if (json === undefined || json.length <= limit) return json;
-  // Escaping can lengthen the preview, so shrink it until the wrapper fits.
-  for (let budget = limit - 64; ; budget = Math.floor(budget / 2)) {
-    const wrapped = JSON.stringify({ truncated: true, preview: truncate(json, Math.max(0, budget)) });
-    if (wrapped.length <= limit || budget <= 0) return wrapped;
+/** JSON of an argument list: all-primitive lists (the common case) without the general walk. */
+export function toArgumentsJson(
+  args: readonly unknown[],
+  limit: number,
+  transform?: StringTransform,
+): string | undefined {
+  if (transform === undefined && args.length <= 8) {
+    let json = '[';
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      const type = typeof arg;
+      if (type === 'number' && Number.isFinite(arg)) json += (i > 0 ? ',' : '') + String(arg);
+      else if (type === 'boolean') json += (i > 0 ? ',' : '') + String(arg);
+      else if (type === 'string' && (arg as string).length <= 256) json += (i > 0 ? ',' : '') + JSON.stringify(arg);
+      else return boundedJson(args, limit, transform);
+    }
+    if (json.length < limit) return `${json}]`;
   }
-}
-
-/**
- * Text of a value, cut to the limit (responses, message contents).
- */
-export function toBoundedText(value: unknown, limit: number): string | undefined {
-  const text = toText(value);
-  return text === undefined ? undefined : truncate(text, limit);
+  return boundedJson(args, limit, transform);
 }
 
 /**

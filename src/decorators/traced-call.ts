@@ -1,6 +1,8 @@
 import { types } from 'node:util';
 import { type Context, context, diag, type Span, SpanStatusCode } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE } from '../semconv/attributes';
+import { maskFor } from './masking';
+import { toBoundedText } from './serialize';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
@@ -77,14 +79,25 @@ function endWithValue(plan: TracedCallPlan, value: unknown): void {
   endSafely(plan.span);
 }
 
-/** Ends the span as a failure: exception event, ERROR status with the message, `error.type`. */
+/**
+ * Ends the span as a failure: an exception event, ERROR status with the message, `error.type`.
+ * The message and stack are cut to `maxValueLength` and masked like any recorded value: an
+ * exception event would otherwise carry a 10 MB message to every exporter.
+ */
 function endWithError(plan: TracedCallPlan, error: unknown): void {
   try {
     const { span } = plan;
-    const message = errorMessage(error);
-    span.recordException(error instanceof Error ? error : message);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: message.slice(0, plan.maxValueLength) });
-    span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
+    const mask = maskFor('action.error');
+    const message = toBoundedText(errorMessage(error), plan.maxValueLength, mask) as string;
+    const type = errorType(error);
+    const stack = error instanceof Error ? readStack(error) : undefined;
+    span.recordException({
+      name: type,
+      message,
+      ...(stack === undefined ? {} : { stack: toBoundedText(stack, plan.maxValueLength, mask) }),
+    });
+    span.setStatus({ code: SpanStatusCode.ERROR, message });
+    span.setAttribute(ATTR_ERROR_TYPE, type);
   } catch (recordingError) {
     log.debug('could not record the error of a traced call', recordingError);
   }
@@ -104,10 +117,19 @@ function endSafely(span: Span): void {
   }
 }
 
-function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  if (typeof error === 'string') return error;
+/** The stack, if reading it works (a getter can throw). */
+function readStack(error: Error): string | undefined {
   try {
+    return typeof error.stack === 'string' ? error.stack : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message || error.name);
+    if (typeof error === 'string') return error;
     return String(error);
   } catch {
     return 'Unknown error';
@@ -115,8 +137,14 @@ function errorMessage(error: unknown): string {
 }
 
 function errorType(error: unknown): string {
-  if (error instanceof Error) return error.name || error.constructor?.name || 'Error';
-  return typeof error === 'object' && error !== null ? (error.constructor?.name ?? 'Object') : typeof error;
+  try {
+    if (error instanceof Error) return String(error.name || error.constructor?.name || 'Error').slice(0, 200);
+    return typeof error === 'object' && error !== null
+      ? String(error.constructor?.name ?? 'Object').slice(0, 200)
+      : typeof error;
+  } catch {
+    return 'Unknown';
+  }
 }
 
 function isThenable(value: object): value is PromiseLike<unknown> {

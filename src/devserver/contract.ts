@@ -28,7 +28,8 @@ const STANDARD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+
 
 /** Collects errors for one body; every rule names the field it checks. */
 class BodyCheck {
-  readonly errors: FieldErrors = {};
+  // No prototype: a body field named `constructor` or `__proto__` must be an ordinary key here.
+  readonly errors: FieldErrors = Object.create(null) as FieldErrors;
   private readonly known = new Set<string>();
 
   constructor(private readonly body: JsonObject) {}

@@ -56,7 +56,7 @@ describe('safe recording of odd values', () => {
     expect(String(responseOf())).to.contain('"big":12345678901234567890');
   });
 
-  it('does not throw when a getter or toJSON throws', () => {
+  it('contains a throwing getter to its own value, and never calls toJSON', () => {
     const hostile = {
       get boom(): never {
         throw new Error('getter');
@@ -68,8 +68,9 @@ describe('safe recording of odd values', () => {
       },
     };
     expect(new Echo().echo(hostile)).to.equal(hostile);
-    expect(responseOf()).to.equal('"[Unserializable]"');
+    expect(responseOf()).to.equal('{"boom":"[Unreadable]"}');
     expect(new Echo().echo(alsoHostile)).to.equal(alsoHostile);
+    expect(responseOf()).to.equal('{"toJSON":"[Function toJSON]"}');
   });
 
   it('records no response for undefined, and arguments as a JSON array', () => {
@@ -110,7 +111,7 @@ describe('safe recording of odd values', () => {
     expect(content).to.contain('[truncated, total length: 1000]');
   });
 
-  it('keeps oversized metadata valid JSON, as a truncated preview', () => {
+  it('keeps oversized metadata valid JSON, cut inside with a marker', () => {
     trackConversation(
       { conversationId: 'big-meta', metadata: { blob: 'z'.repeat(100_000) }, maxValueLength: 500 },
       () => 1,
@@ -120,7 +121,6 @@ describe('safe recording of odd values', () => {
     );
     expect(metadata.length).to.be.at.most(500);
     const parsed = JSON.parse(metadata);
-    expect(parsed.truncated).to.equal(true);
-    expect(parsed.preview).to.match(/^\{"blob":"zzz/);
+    expect(parsed.blob).to.match(/^z+…\[truncated, 100000 chars\]$/);
   });
 });
