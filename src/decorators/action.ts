@@ -1,4 +1,5 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { loggable } from '../common/log-text';
 import { nonBlankText } from '../common/text';
 import {
   ATTR_AGENTSIGHT_ACTION_ARGUMENTS,
@@ -17,9 +18,10 @@ import {
 } from '../semconv/values';
 import { metadataJson } from './conversation-attributes';
 import { conversationIn } from './conversation-context';
+import { maskFor, maskVersion } from './masking';
 import { type DualModeMethodDecorator, methodDecorator } from './method-decorator';
 import { attempt, resolveOption, type TrackActionCallOptions, type TrackActionOptions } from './options';
-import { assertMaxValueLength, resolveMaxValueLength, toBoundedText } from './serialize';
+import { assertMaxValueLength, resolveMaxValueLength, toArgumentsJson, toBoundedText } from './serialize';
 import { abandonSpan, runTraced, type TracedCallPlan } from './traced-call';
 import { currentTracer } from './tracer';
 
@@ -33,24 +35,15 @@ interface CompiledAction {
 /** JSON of a metadata-like option that is a function of the arguments, evaluated per call. */
 type PerCallJson = ((thisArg: unknown, args: unknown[]) => string | undefined) | undefined;
 
-/**
- * Splits an object option into its fixed JSON (computed now) or a per-call evaluator (when the
- * option is a function of the arguments).
- */
-function objectOption(
-  what: string,
-  option: TrackActionOptions['metadata'],
-  maxValueLength: number,
-): { fixed: string | undefined; perCall: PerCallJson } {
-  if (typeof option !== 'function') return { fixed: metadataJson(option, maxValueLength), perCall: undefined };
-  return {
-    fixed: undefined,
-    perCall: (thisArg, args) =>
-      metadataJson(
-        attempt(what, () => resolveOption(option, thisArg, args)),
-        maxValueLength,
-      ),
-  };
+/** The per-call evaluator of an option given as a function of the arguments. */
+function perCallOption(what: string, option: TrackActionOptions['metadata'], maxValueLength: number): PerCallJson {
+  if (typeof option !== 'function') return undefined;
+  return (thisArg, args) =>
+    metadataJson(
+      attempt(what, () => resolveOption(option, thisArg, args)),
+      maxValueLength,
+      what === 'metadata' ? maskFor('action.metadata') : undefined,
+    );
 }
 
 function compileAction(options: TrackActionOptions, defaultName: string, where: string): CompiledAction {
@@ -60,54 +53,113 @@ function compileAction(options: TrackActionOptions, defaultName: string, where: 
   const maxValueLength = resolveMaxValueLength(options.maxValueLength);
   const captureArguments = options.captureArguments !== false;
   const captureResponse = options.captureResponse !== false;
-  const toolsUsed = objectOption('toolsUsed', options.toolsUsed, maxValueLength);
-  const metadata = objectOption('metadata', options.metadata, maxValueLength);
+  const toolsUsed = perCallOption('toolsUsed', options.toolsUsed, maxValueLength);
+  const metadata = perCallOption('metadata', options.metadata, maxValueLength);
 
-  const fixedAttributes: Attributes = {
-    [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
-    [ATTR_AGENTSIGHT_ACTION_NAME]: name,
-    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
-    [ATTR_GEN_AI_TOOL_NAME]: name,
+  // Plain option values are serialised once; again only if the mask changes (it applies to them).
+  let fixedAttributes: Attributes = {};
+  let fixedForMask = -1;
+  const fixed = (): Attributes => {
+    if (fixedForMask === maskVersion()) return fixedAttributes;
+    fixedForMask = maskVersion();
+    fixedAttributes = {
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
+      [ATTR_AGENTSIGHT_ACTION_NAME]: name,
+      [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+      [ATTR_GEN_AI_TOOL_NAME]: name,
+    };
+    if (toolsUsed === undefined) {
+      const json = metadataJson(options.toolsUsed, maxValueLength);
+      if (json !== undefined) fixedAttributes[ATTR_AGENTSIGHT_ACTION_TOOLS_USED] = json;
+    }
+    if (metadata === undefined) {
+      const json = metadataJson(options.metadata, maxValueLength, maskFor('action.metadata'));
+      if (json !== undefined) fixedAttributes[ATTR_AGENTSIGHT_ACTION_METADATA] = json;
+    }
+    return fixedAttributes;
   };
-  if (toolsUsed.fixed !== undefined) fixedAttributes[ATTR_AGENTSIGHT_ACTION_TOOLS_USED] = toolsUsed.fixed;
-  if (metadata.fixed !== undefined) fixedAttributes[ATTR_AGENTSIGHT_ACTION_METADATA] = metadata.fixed;
+  fixed();
 
   return {
     begin(thisArg, args) {
       let span: Span | undefined;
       try {
         const parent = context.active();
-        span = currentTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes: fixedAttributes }, parent);
         const conversation = conversationIn(parent);
-        if (conversation !== undefined) span.setAttributes(conversation);
-        if (toolsUsed.perCall !== undefined) {
-          const json = toolsUsed.perCall(thisArg, args);
+        // The conversation goes in at the start, so a sampler sees it (see AgentSightSampler).
+        const attributes = conversation === undefined ? fixed() : { ...fixed(), ...conversation };
+        span = currentTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
+        if (conversation === undefined) noticeActionOutsideConversation(name);
+        if (toolsUsed !== undefined) {
+          const json = toolsUsed(thisArg, args);
           if (json !== undefined) span.setAttribute(ATTR_AGENTSIGHT_ACTION_TOOLS_USED, json);
         }
-        if (metadata.perCall !== undefined) {
-          const json = metadata.perCall(thisArg, args);
+        if (metadata !== undefined) {
+          const json = metadata(thisArg, args);
           if (json !== undefined) span.setAttribute(ATTR_AGENTSIGHT_ACTION_METADATA, json);
         }
         if (captureArguments && args.length > 0) {
-          const json = toBoundedText(args, maxValueLength);
+          const json = toArgumentsJson(args, maxValueLength, maskFor('action.arguments'));
           if (json !== undefined) span.setAttribute(ATTR_AGENTSIGHT_ACTION_ARGUMENTS, json);
         }
         const started = span;
         const onSuccess = captureResponse
           ? (value: unknown) => {
               if (value === undefined) return;
-              const text = toBoundedText(value, maxValueLength);
+              const text = toBoundedText(value, maxValueLength, maskFor('action.response'));
               if (text !== undefined) started.setAttribute(ATTR_AGENTSIGHT_ACTION_RESPONSE, text);
             }
           : undefined;
         return { span, context: trace.setSpan(parent, span), maxValueLength, onSuccess };
       } catch (error) {
-        log.warn(`could not start tracking action ${name}; the call runs untracked`, error);
+        log.warn(`could not start tracking action ${loggable(name)}; the call runs untracked`, error);
         abandonSpan(span);
         return undefined;
       }
     },
   };
+}
+
+/** Action names already warned about: once per name, or a hot tool would flood the log. */
+const warnedOutside = new Set<string>();
+
+/**
+ * An action outside any conversation still makes its span (Jaeger shows it), but AgentSight
+ * cannot take it: it belongs to no conversation. Said once per action name.
+ */
+function noticeActionOutsideConversation(name: string): void {
+  if (warnedOutside.has(name) || warnedOutside.size >= 1_000) return;
+  warnedOutside.add(name);
+  log.warn(
+    `action ${loggable(name)} ran outside a tracked conversation: its span is recorded, but AgentSight ` +
+      'cannot take it (call it inside a @TrackConversation method or trackConversation)',
+  );
+}
+
+/** Compiled functional actions, so a repeated `trackAction('name', ...)` serialises its options once. */
+const compiledByName = new Map<string, CompiledAction>();
+const compiledByOptions = new WeakMap<object, CompiledAction>();
+
+function compiledFor(nameOrOptions: string | TrackActionCallOptions, fn: () => unknown): CompiledAction {
+  if (typeof nameOrOptions === 'string') {
+    let action = compiledByName.get(nameOrOptions);
+    if (action === undefined) {
+      action = compileAction({ name: nameOrOptions }, nameOrOptions, 'trackAction');
+      if (compiledByName.size < 1_000) compiledByName.set(nameOrOptions, action);
+    }
+    return action;
+  }
+  const options = normaliseOptions(nameOrOptions);
+  // Without a name the action is named after `fn`: not the same for every call.
+  if (options.name === undefined || typeof nameOrOptions !== 'object' || nameOrOptions === null) {
+    return compileAction(options, fn.name || 'action', 'trackAction');
+  }
+  let action = compiledByOptions.get(nameOrOptions);
+  if (action === undefined) {
+    action = compileAction(options, fn.name || 'action', 'trackAction');
+    compiledByOptions.set(nameOrOptions, action);
+  }
+  return action;
 }
 
 function normaliseOptions<T extends TrackActionOptions | TrackActionCallOptions>(
@@ -153,10 +205,16 @@ export function TrackAction(nameOrOptions?: string | TrackActionOptions): DualMo
  * ```
  */
 export function trackAction<T>(nameOrOptions: string | TrackActionCallOptions, fn: () => T): T {
-  const options = normaliseOptions(nameOrOptions);
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      typeof nameOrOptions === 'function'
+        ? 'trackAction(nameOrOptions, fn): the name or options come first, then the function'
+        : 'trackAction(nameOrOptions, fn): fn must be a function',
+    );
+  }
   let action: CompiledAction | undefined;
   try {
-    action = compileAction(options, fn.name || 'action', 'trackAction');
+    action = compiledFor(nameOrOptions, fn);
   } catch (error) {
     log.warn('trackAction: invalid options; the call runs untracked', error);
   }

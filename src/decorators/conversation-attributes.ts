@@ -1,4 +1,6 @@
 import { type Attributes, diag } from '@opentelemetry/api';
+import { boundedIdentifier } from '../common/identifier';
+import { loggable } from '../common/log-text';
 import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
@@ -14,7 +16,9 @@ import {
   ATTR_GEN_AI_CONVERSATION_ID,
 } from '../semconv/attributes';
 import { AGENTSIGHT_CONVERSATION_DEVICE_VALUES, AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES } from '../semconv/values';
+import type { StringTransform } from './bounded-json';
 import type { ConversationAttributes } from './conversation-context';
+import { maskFor } from './masking';
 import type { ConversationFields } from './options';
 import { toBoundedJson } from './serialize';
 
@@ -23,13 +27,12 @@ const log = diag.createComponentLogger({ namespace: 'agentsight' });
 const DEVICES: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_DEVICE_VALUES);
 const ENVIRONMENTS: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES);
 
-/** Text fields of a conversation and the attribute each one is stamped under. */
-const TEXT_FIELDS = [
+/** Identifier-like fields of a conversation and the attribute each one is stamped under. */
+const IDENTIFIER_FIELDS = [
   ['customerId', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID],
   ['customerIpAddress', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS],
   ['source', ATTR_AGENTSIGHT_CONVERSATION_SOURCE],
   ['language', ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE],
-  ['name', ATTR_AGENTSIGHT_CONVERSATION_NAME],
 ] as const;
 
 /**
@@ -41,11 +44,13 @@ export function assertConversationFieldValues(
   where: string,
 ): void {
   if (typeof fields.device === 'string' && !DEVICES.has(fields.device)) {
-    throw new TypeError(`${where}: device must be one of ${[...DEVICES].join(', ')} (got "${fields.device}")`);
+    throw new TypeError(
+      `${where}: device must be one of ${[...DEVICES].join(', ')} (got "${loggable(fields.device)}")`,
+    );
   }
   if (typeof fields.environment === 'string' && !ENVIRONMENTS.has(fields.environment)) {
     throw new TypeError(
-      `${where}: environment must be one of ${[...ENVIRONMENTS].join(', ')} (got "${fields.environment}")`,
+      `${where}: environment must be one of ${[...ENVIRONMENTS].join(', ')} (got "${loggable(fields.environment)}")`,
     );
   }
 }
@@ -65,32 +70,46 @@ export function conversationAttributes(
     enclosing !== undefined && enclosing[ATTR_AGENTSIGHT_CONVERSATION_ID] === conversationId ? { ...enclosing } : {};
   attributes[ATTR_AGENTSIGHT_CONVERSATION_ID] = conversationId;
   attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
-  for (const [field, key] of TEXT_FIELDS) {
+  for (const [field, key] of IDENTIFIER_FIELDS) {
     const text = nonBlankText(fields[field]);
-    if (text !== undefined) attributes[key] = truncate(text, maxValueLength);
+    if (text !== undefined) attributes[key] = boundedIdentifier(text);
   }
+  const name = nonBlankText(fields.name);
+  if (name !== undefined) attributes[ATTR_AGENTSIGHT_CONVERSATION_NAME] = truncate(name, maxValueLength);
   if (fields.device !== undefined) {
     if (DEVICES.has(fields.device)) attributes[ATTR_AGENTSIGHT_CONVERSATION_DEVICE] = fields.device;
     else
       log.warn(
-        `conversation ${conversationId}: device "${String(fields.device)}" is not one AgentSight knows; left out`,
+        `conversation ${loggable(conversationId)}: device "${loggable(fields.device)}" is not one AgentSight knows; left out`,
       );
   }
   if (fields.environment !== undefined) {
     if (ENVIRONMENTS.has(fields.environment)) attributes[ATTR_AGENTSIGHT_CONVERSATION_ENVIRONMENT] = fields.environment;
-    else log.warn(`conversation ${conversationId}: environment "${String(fields.environment)}" is unknown; left out`);
+    else
+      log.warn(
+        `conversation ${loggable(conversationId)}: environment "${loggable(fields.environment)}" is unknown; left out`,
+      );
   }
-  const metadata = metadataJson(fields.metadata, maxValueLength);
+  const metadata = metadataJson(fields.metadata, maxValueLength, maskFor('conversation.metadata'));
   if (metadata !== undefined) attributes[ATTR_AGENTSIGHT_CONVERSATION_METADATA] = metadata;
   return Object.freeze(attributes);
 }
 
 /**
- * JSON text of a metadata value. AgentSight wants an object, so anything else is kept under
- * `value` rather than lost.
+ * JSON text of a metadata value, bounded, with `transform` (a mask) applied to its strings.
+ * AgentSight wants an object, so anything else is kept under `value` rather than lost.
  */
-export function metadataJson(metadata: unknown, maxValueLength: number): string | undefined {
+export function metadataJson(
+  metadata: unknown,
+  maxValueLength: number,
+  transform?: StringTransform,
+): string | undefined {
   if (metadata === undefined || metadata === null) return undefined;
-  const isPlainObject = typeof metadata === 'object' && !Array.isArray(metadata);
-  return toBoundedJson(isPlainObject ? metadata : { value: metadata }, maxValueLength);
+  let isPlainObject = false;
+  try {
+    isPlainObject = typeof metadata === 'object' && !Array.isArray(metadata);
+  } catch {
+    // A revoked Proxy: described as unreadable under `value`.
+  }
+  return toBoundedJson(isPlainObject ? metadata : { value: metadata }, maxValueLength, transform);
 }

@@ -1,4 +1,5 @@
 import { type Attributes, context, diag, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { boundedIdentifier } from '../common/identifier';
 import { nonBlankText } from '../common/text';
 import {
   ATTR_AGENTSIGHT_CONVERSATION_ID,
@@ -48,8 +49,9 @@ function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
     const turn = describe();
     const parent = context.active();
     const enclosing = conversationIn(parent);
+    const chosen = nonBlankText(turn.fields.conversationId);
     const conversationId =
-      nonBlankText(turn.fields.conversationId) ??
+      (chosen === undefined ? undefined : boundedIdentifier(chosen)) ??
       (enclosing?.[ATTR_AGENTSIGHT_CONVERSATION_ID] as string | undefined) ??
       generateConversationId();
     const conversation = conversationAttributes(conversationId, turn.fields, enclosing, turn.maxValueLength);

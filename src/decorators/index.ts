@@ -1,6 +1,14 @@
 export { TrackAction, trackAction } from './action';
 export { TrackConversation, trackConversation } from './conversation';
 export { generateConversationId } from './conversation-id';
+export {
+  type AgentSightSettings,
+  configureAgentSight,
+  MASK_FAILED,
+  type Mask,
+  type MaskField,
+  maskPersonalData,
+} from './masking';
 export type { DualModeMethodDecorator } from './method-decorator';
 export type {
   AgentReply,

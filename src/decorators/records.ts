@@ -28,6 +28,7 @@ import {
 } from '../semconv/values';
 import { metadataJson } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
+import { maskFor } from './masking';
 import type { ButtonClick, Metadata, TokenUsage } from './options';
 import { resolveMaxValueLength, toBoundedText } from './serialize';
 import { currentTracer } from './tracer';
@@ -58,7 +59,7 @@ export function recordMessage(
   metadata: unknown,
   maxValueLength: number,
 ): void {
-  const text = toBoundedText(content, maxValueLength);
+  const text = toBoundedText(content, maxValueLength, maskFor('message.content'));
   if (text === undefined || text.trim() === '') {
     log.warn(`an empty ${sender} message was not recorded`);
     return;
@@ -68,7 +69,7 @@ export function recordMessage(
     [ATTR_AGENTSIGHT_MESSAGE_SENDER]: sender,
     [ATTR_AGENTSIGHT_MESSAGE_CONTENT]: text,
   };
-  const metadataText = metadataJson(metadata, maxValueLength);
+  const metadataText = metadataJson(metadata, maxValueLength, maskFor('message.metadata'));
   if (metadataText !== undefined) own[ATTR_AGENTSIGHT_MESSAGE_METADATA] = metadataText;
   recordMoment(
     sender === AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER ? SPAN_NAME_HUMAN_MESSAGE : SPAN_NAME_AGENT_MESSAGE,
@@ -151,9 +152,9 @@ export function trackButton(click: ButtonClick): void {
       [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
       [ATTR_AGENTSIGHT_BUTTON_EVENT]: truncate(event, limit),
       [ATTR_AGENTSIGHT_BUTTON_LABEL]: truncate(label, limit),
-      [ATTR_AGENTSIGHT_BUTTON_VALUE]: truncate(value, limit),
+      [ATTR_AGENTSIGHT_BUTTON_VALUE]: toBoundedText(value, limit, maskFor('button.value')) as string,
     };
-    const metadataText = metadataJson(click.metadata, limit);
+    const metadataText = metadataJson(click.metadata, limit, maskFor('button.metadata'));
     if (metadataText !== undefined) own[ATTR_AGENTSIGHT_BUTTON_METADATA] = metadataText;
     recordMoment(SPAN_NAME_BUTTON, conversation, own, context.active());
   });

@@ -1,4 +1,5 @@
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { loggable } from '../common/log-text';
 
 /** Options of {@link AgentSightSpanExporter}. Every one has a default; see the README's table. */
 export interface AgentSightExporterOptions {
@@ -105,6 +106,20 @@ function resolveApiKey(option: string | undefined): string {
   return key;
 }
 
+/**
+ * A URL as an error message may show it: without userinfo, query or fragment (they can hold
+ * credentials), bounded and escaped. Text that is no URL at all is not shown, only its length:
+ * there is no telling which part of it is a secret.
+ */
+function shownUrl(raw: string): string {
+  try {
+    const url = new URL(raw.trim());
+    return loggable(`${url.protocol}//${url.host}${url.pathname}`, 120);
+  } catch {
+    return `(${raw.length} characters, not shown)`;
+  }
+}
+
 function resolveEndpoint(option: string | undefined): URL {
   const raw = option ?? process.env.AGENTSIGHT_API_ENDPOINT ?? DEFAULT_ENDPOINT;
   const from = option !== undefined ? 'The endpoint option' : 'AGENTSIGHT_API_ENDPOINT';
@@ -112,16 +127,18 @@ function resolveEndpoint(option: string | undefined): URL {
   try {
     url = new URL(raw.trim());
   } catch {
-    throw new AgentSightConfigError(`${from} is not a URL: "${raw}". Use e.g. https://api.agentsight.io`);
+    throw new AgentSightConfigError(`${from} is not a URL: "${shownUrl(raw)}". Use e.g. https://api.agentsight.io`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new AgentSightConfigError(`${from} must be an http(s) URL, not ${url.protocol} ("${raw}")`);
+    throw new AgentSightConfigError(
+      `${from} must be an http(s) URL, not ${loggable(url.protocol, 20)} ("${shownUrl(raw)}")`,
+    );
   }
   if (url.username || url.password) {
     throw new AgentSightConfigError(`${from} must not carry credentials; the API key goes in { apiKey }`);
   }
   if (url.search || url.hash) {
-    throw new AgentSightConfigError(`${from} must be a base URL without ?query or #fragment ("${raw}")`);
+    throw new AgentSightConfigError(`${from} must be a base URL without ?query or #fragment ("${shownUrl(raw)}")`);
   }
   return url;
 }
@@ -136,7 +153,7 @@ function resolveEnvironment(option: string | undefined): 'production' | 'develop
 function wholeNumber(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
-    throw new AgentSightConfigError(`${name} must be a whole number of at least ${min} (got ${String(value)})`);
+    throw new AgentSightConfigError(`${name} must be a whole number of at least ${min} (got ${loggable(value, 40)})`);
   }
   return value;
 }
@@ -145,9 +162,11 @@ function resolveHeaders(headers: Record<string, string> | undefined): Record<str
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (RESERVED_HEADERS.has(name.toLowerCase())) {
-      throw new AgentSightConfigError(`headers: "${name}" is set by the exporter itself and cannot be overridden`);
+      throw new AgentSightConfigError(
+        `headers: "${loggable(name, 60)}" is set by the exporter itself and cannot be overridden`,
+      );
     }
-    if (typeof value !== 'string') throw new AgentSightConfigError(`headers: "${name}" must be a string`);
+    if (typeof value !== 'string') throw new AgentSightConfigError(`headers: "${loggable(name, 60)}" must be a string`);
     result[name] = value;
   }
   return result;

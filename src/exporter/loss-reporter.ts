@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { loggable } from '../common/log-text';
 import {
   type DeliveryFailure,
   type DeliveryStats,
@@ -8,7 +9,6 @@ import {
   emptyStats,
   totalDropped,
 } from './delivery-stats';
-import { loggable } from './log-text';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Attributes, type HrTime, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { boundedIdentifier } from '../common/identifier';
+import { loggable } from '../common/log-text';
 import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
@@ -70,6 +72,14 @@ export interface MappingResult {
   readonly dropped: DroppedSpan[];
 }
 
+/** Fields that are identifiers: bounded and cleaned by the rule the instrumentation applies too. */
+const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID,
+  ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS,
+  ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
+  ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE,
+]);
+
 /** The conversation name limit of the API (§3.1, §3.11). */
 const MAX_NAME_LENGTH = 255;
 const DEVICES: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_DEVICE_VALUES);
@@ -86,10 +96,17 @@ function text(attributes: Attributes, key: string): string | undefined {
   return nonBlankText(attributes[key]);
 }
 
-/** A JSON-object attribute as an object; other JSON is kept under `value`, unparseable text as a string. */
-function jsonObject(attributes: Attributes, key: string): JsonObject | undefined {
+/**
+ * A JSON-object attribute as an object; other JSON is kept under `value`, unparseable text as a
+ * string. Text longer than `maxLength` is not parsed at all: it is kept as a cut preview, so a
+ * hand-made span cannot make a field (or the work of reading it) bigger than the limit.
+ */
+function jsonObject(attributes: Attributes, key: string, maxLength: number): JsonObject | undefined {
   const value = attributes[key];
   if (typeof value !== 'string') return undefined;
+  if (value.length > maxLength) {
+    return { truncated: true, preview: truncate(value.slice(0, maxLength), Math.max(0, maxLength - 64), value.length) };
+  }
   try {
     const parsed: unknown = JSON.parse(value);
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as JsonObject;
@@ -99,9 +116,10 @@ function jsonObject(attributes: Attributes, key: string): JsonObject | undefined
   }
 }
 
-/** Parsed JSON if it is JSON (a truncated value is not), else the text as it is. */
-function jsonOrText(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
+/** Parsed JSON if it is JSON (a truncated value is not), else the text as it is, cut to `maxLength`. */
+function jsonOrText(value: unknown, maxLength: number): unknown {
+  if (typeof value !== 'string') return undefined;
+  if (value.length > maxLength) return truncate(value.slice(0, maxLength), maxLength, value.length);
   try {
     return JSON.parse(value);
   } catch {
@@ -151,7 +169,8 @@ function conversationRecord(
   const first = (key: string): string | undefined => {
     for (const span of ordered) {
       const value = text(span.attributes, key);
-      if (value !== undefined) return truncate(value, options.maxFieldLength);
+      if (value !== undefined)
+        return IDENTIFIER_KEYS.has(key) ? boundedIdentifier(value) : truncate(value, options.maxFieldLength);
     }
     return undefined;
   };
@@ -171,7 +190,7 @@ function conversationRecord(
     is_used: true,
     environment: environment !== undefined && ENVIRONMENTS.has(environment) ? environment : options.environment,
     metadata: metadataSpan
-      ? (jsonObject(metadataSpan.attributes, ATTR_AGENTSIGHT_CONVERSATION_METADATA) ?? null)
+      ? (jsonObject(metadataSpan.attributes, ATTR_AGENTSIGHT_CONVERSATION_METADATA, options.maxFieldLength) ?? null)
       : null,
   };
 }
@@ -191,7 +210,7 @@ function messageItem(span: ReadableSpan, conversationId: string, options: Mappin
     content: truncate(content, options.maxFieldLength),
     sender,
     conversation_id: conversationId,
-    metadata: jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA) ?? {},
+    metadata: jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA, options.maxFieldLength) ?? {},
   };
   return {
     kind: 'message',
@@ -206,10 +225,9 @@ function actionItem(span: ReadableSpan, conversationId: string, options: Mapping
   const a = span.attributes;
   const name = text(a, ATTR_AGENTSIGHT_ACTION_NAME);
   if (name === undefined) return 'action without a name';
-  const metadata: JsonObject = jsonObject(a, ATTR_AGENTSIGHT_ACTION_METADATA) ?? {};
-  if (a[ATTR_AGENTSIGHT_ACTION_ARGUMENTS] !== undefined && !('arguments' in metadata)) {
-    metadata.arguments = jsonOrText(a[ATTR_AGENTSIGHT_ACTION_ARGUMENTS]);
-  }
+  const metadata: JsonObject = jsonObject(a, ATTR_AGENTSIGHT_ACTION_METADATA, options.maxFieldLength) ?? {};
+  const args = jsonOrText(a[ATTR_AGENTSIGHT_ACTION_ARGUMENTS], options.maxFieldLength);
+  if (args !== undefined && !Object.hasOwn(metadata, 'arguments')) metadata.arguments = args;
   const body: ActionPayload = {
     timestamp: toAgentSightTimestamp(span.endTime),
     action_name: truncate(name, options.maxFieldLength),
@@ -219,7 +237,7 @@ function actionItem(span: ReadableSpan, conversationId: string, options: Mapping
     ended_at: toAgentSightTimestamp(span.endTime),
     duration_ms: durationMs(span),
   };
-  const toolsUsed = jsonObject(a, ATTR_AGENTSIGHT_ACTION_TOOLS_USED);
+  const toolsUsed = jsonObject(a, ATTR_AGENTSIGHT_ACTION_TOOLS_USED, options.maxFieldLength);
   if (toolsUsed !== undefined) body.tools_used = toolsUsed;
   const response = a[ATTR_AGENTSIGHT_ACTION_RESPONSE];
   if (typeof response === 'string') body.response = truncate(response, options.maxFieldLength);
@@ -229,7 +247,7 @@ function actionItem(span: ReadableSpan, conversationId: string, options: Mapping
     kind: 'action',
     body,
     idempotencyKey: spanKey(span, 'action'),
-    label: `action "${name}"`,
+    label: `action "${loggable(name, 60)}"`,
     atMicros: toMicroseconds(span.endTime),
   };
 }
@@ -246,13 +264,13 @@ function buttonItem(span: ReadableSpan, conversationId: string, options: Mapping
     label: truncate(label, options.maxFieldLength),
     value: truncate(value, options.maxFieldLength),
     conversation_id: conversationId,
-    metadata: jsonObject(a, ATTR_AGENTSIGHT_BUTTON_METADATA) ?? {},
+    metadata: jsonObject(a, ATTR_AGENTSIGHT_BUTTON_METADATA, options.maxFieldLength) ?? {},
   };
   return {
     kind: 'button',
     body,
     idempotencyKey: spanKey(span, 'button'),
-    label: `button "${event}"`,
+    label: `button "${loggable(event, 60)}"`,
     atMicros: toMicroseconds(span.endTime),
   };
 }
@@ -298,7 +316,8 @@ function groupByConversation(spans: readonly ReadableSpan[]): Map<string, Conver
   spans.forEach((span, endOrder) => {
     let id: string | undefined;
     try {
-      id = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+      const raw = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+      id = raw === undefined ? undefined : boundedIdentifier(raw);
     } catch {
       // No attributes to read: not a span of any conversation.
     }

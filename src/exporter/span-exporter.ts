@@ -1,6 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import type { ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { loggable, redactor } from '../common/log-text';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import {
   type AgentSightExporterOptions,
@@ -18,7 +19,6 @@ import {
   droppedSince,
   emptyStats,
 } from './delivery-stats';
-import { loggable, redactor } from './log-text';
 import { type DropCounts, LossReporter } from './loss-reporter';
 import { type DroppedSpan, toConversationPlans } from './mapping';
 import { WorkerChannel } from './worker-channel';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
+import { loggable, redactor } from '#internal/common/log-text';
 import { AdaptiveLimit } from '#internal/exporter/adaptive-limit';
 import { CircuitBreaker } from '#internal/exporter/circuit-breaker';
-import { loggable, redactor } from '#internal/exporter/log-text';
 import { isUnreachableError } from '#internal/exporter/retry';
 
 describe('delivery policy (pure)', () => {

@@ -1,0 +1,138 @@
+import type { StringTransform } from './bounded-json';
+
+/** The content fields a mask sees, each named as it is passed to the mask. */
+export type MaskField =
+  | 'message.content'
+  | 'message.metadata'
+  | 'conversation.metadata'
+  | 'action.arguments'
+  | 'action.response'
+  | 'action.error'
+  | 'action.metadata'
+  | 'button.value'
+  | 'button.metadata';
+
+/**
+ * Rewrites one string value before it is set on a span: the whole text of a message, a string
+ * response or an error; each string inside arguments, responses and metadata. Returns the masked
+ * text. It sees values already cut to `maxValueLength`.
+ */
+export type Mask = (value: string, field: MaskField) => string;
+
+/** What a value becomes when the mask throws or returns something that is not a string. */
+export const MASK_FAILED = '[masked: the mask failed]';
+
+/** Process-wide settings of the instrumentation side. */
+export interface AgentSightSettings {
+  /**
+   * Masks content before it is recorded on a span, so AgentSight, Jaeger and every other exporter
+   * see only the masked value. `undefined` turns masking off. See {@link maskPersonalData}.
+   */
+  mask?: Mask | undefined;
+}
+
+let currentMask: Mask | undefined;
+let version = 0;
+const transforms = new Map<MaskField, StringTransform>();
+
+/**
+ * Configures the instrumentation side for the whole process. Masking lives here, not in the
+ * processor's options: values are set on spans by the decorators, and every processor and
+ * exporter (AgentSight's, Jaeger's, an OTLP backend's) reads the same span, so the only place
+ * where masking reaches all of them is before the value is set.
+ *
+ * @example
+ * ```ts
+ * configureAgentSight({ mask: maskPersonalData });
+ * ```
+ */
+export function configureAgentSight(settings: AgentSightSettings): void {
+  if (settings.mask !== undefined && typeof settings.mask !== 'function') {
+    throw new TypeError('configureAgentSight: mask must be a function (value, field) => string, or undefined');
+  }
+  if ('mask' in settings) {
+    currentMask = settings.mask;
+    transforms.clear();
+    version += 1;
+  }
+}
+
+/** Changes whenever the mask does: values computed once (decoration time) are recomputed. */
+export function maskVersion(): number {
+  return version;
+}
+
+/**
+ * The fail-closed transform for `field`, or undefined when no mask is configured (the fast path:
+ * nothing is wrapped or called).
+ */
+export function maskFor(field: MaskField): StringTransform | undefined {
+  const mask = currentMask;
+  if (mask === undefined) return undefined;
+  let transform = transforms.get(field);
+  if (transform === undefined) {
+    transform = (value: string) => {
+      try {
+        const masked = mask(value, field);
+        return typeof masked === 'string' ? masked : MASK_FAILED;
+      } catch {
+        return MASK_FAILED;
+      }
+    };
+    transforms.set(field, transform);
+  }
+  return transform;
+}
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+/** Keys and tokens by their known prefixes, then long unbroken runs of key-like characters. */
+const TOKEN =
+  /\b(?:ags_[A-Fa-f0-9]{32}_[A-Fa-f0-9]{6}|sk-[A-Za-z0-9_-]{16,}|(?:ghp|gho|ghs|github_pat)_[A-Za-z0-9_]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b|\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b/g;
+/** 13 to 19 digits, in groups separated by single spaces or dashes. */
+const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
+/**
+ * A phone number: 8 to 15 digits written as one, with a leading + or bracket, or separators
+ * (spaces, dots, dashes, brackets). A bare run of digits is left alone: it is as likely an order
+ * or account number.
+ */
+const PHONE = /(?<![\w+])(?:\+|\()?\d(?:[\d\s().-]{6,18})\d(?!\w)/g;
+const PHONE_SHAPE = /^[+(]|[\s().-]/;
+
+/** The Luhn checksum, which every payment card number passes. */
+function passesLuhn(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      digit *= 2;
+      if (digit > 9) digit -= 9;
+    }
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * An opt-in mask for common personal data and secrets: e-mail addresses become `[email]`,
+ * payment card numbers (13–19 digits that pass the Luhn check) `[card]`, phone numbers (8–15
+ * digits written with a leading + or bracket, or with separators) `[phone]`, and API keys and tokens
+ * (AgentSight, OpenAI `sk-`, GitHub, Slack, AWS access keys, JWTs, and any unbroken run of 32+
+ * letters and digits mixing both) `[token]`. Regular expressions, so it can miss data written
+ * unusually and can mask a long number that is neither.
+ *
+ * @example
+ * ```ts
+ * configureAgentSight({ mask: maskPersonalData });
+ * configureAgentSight({ mask: (value, field) => (field === 'action.arguments' ? '[hidden]' : maskPersonalData(value)) });
+ * ```
+ */
+export function maskPersonalData(value: string): string {
+  return value
+    .replace(EMAIL, '[email]')
+    .replace(TOKEN, '[token]')
+    .replace(CARD, (match) => (passesLuhn(match.replace(/[ -]/g, '')) ? '[card]' : match))
+    .replace(PHONE, (match) => {
+      const digits = match.replace(/\D/g, '').length;
+      return digits >= 8 && digits <= 15 && PHONE_SHAPE.test(match) ? '[phone]' : match;
+    });
+}
