@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     return;
   }
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + outageMillis + 1_000 - Date.now())));
+  const peakBeforeDrain = Math.max(peakRss, process.memoryUsage().rss);
   const drainStart = process.hrtime.bigint();
   await processor?.forceFlush().catch(() => undefined); // it rejects: the budget dropped some
   const drainSeconds = Number(process.hrtime.bigint() - drainStart) / 1e9;
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       baselineRss,
       peakRss,
+      peakBeforeDrain,
       spans: made,
       makeSeconds,
       drainSeconds,

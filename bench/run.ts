@@ -4,7 +4,7 @@
  */
 import { benchChatLatency } from './chat-latency.bench';
 import { benchDecorators } from './decorators.bench';
-import { benchDeliveryLatency } from './delivery-latency.bench';
+import { benchDeliveryLatency, benchOutageMemory } from './delivery-latency.bench';
 import { benchExporter } from './exporter.bench';
 import { benchSampler } from './sampler.bench';
 
@@ -12,6 +12,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   decorators: benchDecorators,
   exporter: benchExporter,
   'delivery-latency': benchDeliveryLatency,
+  'delivery-memory': benchOutageMemory,
   'chat-latency': benchChatLatency,
   sampler: benchSampler,
 };
