@@ -1,15 +1,21 @@
 /**
- * What `@TrackAction` costs per call, next to the same span written by hand with the bare OTel API
- * (same name, kind and attributes) and next to a plain call. Target: at most 1.25× hand-written.
+ * `npm run bench -- decorators`: what `@TrackAction` costs per call, next to the same span
+ * written by hand with the bare OTel API (same name, kind and attributes, values serialised with
+ * `JSON.stringify`), in every configuration: sync and async, outside and inside a conversation,
+ * standard and legacy decorators, with and without static `toolsUsed` / `metadata`; and the
+ * functional `trackAction`. Target: at most 1.15× the hand-written span everywhere. The peers
+ * (OpenInference, Langfuse, OpenLLMetry) are measured by `peers.bench.ts` in the same way.
  */
 import { type Attributes, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeTracerProvider, type ReadableSpan, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { TrackAction, trackConversation } from 'agentsight-otel';
+import { trackAction, trackConversation } from 'agentsight-otel';
 import * as semconv from 'agentsight-otel/semconv';
-import { type BenchResult, compare, report } from './harness';
+import { compare, compareAsync } from './harness';
+
+type ToolsModule = typeof import('./decorated/tools');
 
 /** Counts ended spans: keeps spans recording without export costs muddying the comparison. */
-class CountingProcessor implements SpanProcessor {
+export class CountingProcessor implements SpanProcessor {
   ended = 0;
   onStart(): void {}
   onEnd(_span: ReadableSpan): void {
@@ -23,88 +29,169 @@ class CountingProcessor implements SpanProcessor {
   }
 }
 
-function lookup(sku: string): string {
-  return `stock:${sku.length}`;
-}
+const ACTION_ATTRIBUTES: Attributes = {
+  [semconv.ATTR_AGENTSIGHT_SPAN_KIND]: 'action',
+  [semconv.ATTR_AGENTSIGHT_ACTION_NAME]: 'lookup',
+  [semconv.ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
+  [semconv.ATTR_GEN_AI_TOOL_NAME]: 'lookup',
+};
 
-class Inventory {
-  plain(sku: string): string {
-    return lookup(sku);
-  }
-
-  @TrackAction('lookup')
-  tracked(sku: string): string {
-    return lookup(sku);
-  }
-}
-
-/** The same span by hand: what a careful user would write without the library. */
-function handWritten(sku: string, conversation: Attributes | undefined): string {
-  const tracer = trace.getTracer('bench-hand-written');
-  return tracer.startActiveSpan(
-    'execute_tool lookup',
-    {
-      kind: SpanKind.INTERNAL,
-      attributes: {
-        [semconv.ATTR_AGENTSIGHT_SPAN_KIND]: 'action',
-        [semconv.ATTR_AGENTSIGHT_ACTION_NAME]: 'lookup',
-        [semconv.ATTR_GEN_AI_OPERATION_NAME]: 'execute_tool',
-        [semconv.ATTR_GEN_AI_TOOL_NAME]: 'lookup',
+/** What a careful user writes without the library: the same span, values through JSON.stringify. */
+export function handWritten(
+  tools: ToolsModule,
+  sku: string,
+  conversation: Attributes | undefined,
+  withOptions: boolean,
+) {
+  return trace
+    .getTracer('bench-hand-written')
+    .startActiveSpan(
+      'execute_tool lookup',
+      { kind: SpanKind.INTERNAL, attributes: ACTION_ATTRIBUTES },
+      (span: Span) => {
+        try {
+          if (conversation) span.setAttributes(conversation);
+          if (withOptions) {
+            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_TOOLS_USED, JSON.stringify(tools.TOOLS_USED));
+            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_METADATA, JSON.stringify(tools.METADATA));
+          }
+          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
+          const result = tools.lookup(sku);
+          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_RESPONSE, result);
+          return result;
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
       },
-    },
-    (span: Span) => {
-      try {
-        if (conversation) span.setAttributes(conversation);
-        span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
-        const result = lookup(sku);
-        span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_RESPONSE, result);
-        return result;
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-  );
+    );
 }
 
-/** Runs the comparison outside and inside a conversation turn; returns the ratios for the summary. */
-export async function benchDecorators(): Promise<{ outside: BenchResult[]; inside: BenchResult[] }> {
-  const processor = new CountingProcessor();
-  const provider = new NodeTracerProvider({ spanProcessors: [processor] });
-  provider.register();
-  const inventory = new Inventory();
-  const sku = 'SKU-12345';
+/** The async shape by hand: the response is recorded when the promise settles. */
+export function handWrittenAsync(
+  tools: ToolsModule,
+  sku: string,
+  conversation: Attributes | undefined,
+  withOptions: boolean,
+) {
+  return trace
+    .getTracer('bench-hand-written')
+    .startActiveSpan(
+      'execute_tool lookup',
+      { kind: SpanKind.INTERNAL, attributes: ACTION_ATTRIBUTES },
+      async (span: Span) => {
+        try {
+          if (conversation) span.setAttributes(conversation);
+          if (withOptions) {
+            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_TOOLS_USED, JSON.stringify(tools.TOOLS_USED));
+            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_METADATA, JSON.stringify(tools.METADATA));
+          }
+          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
+          const result = await Promise.resolve(tools.lookup(sku));
+          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_RESPONSE, result);
+          return result;
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
 
-  const outside = await compare([
-    { name: 'plain call', run: () => inventory.plain(sku) },
-    { name: 'hand-written span', run: () => handWritten(sku, undefined) },
-    { name: '@TrackAction', run: () => inventory.tracked(sku) },
+/** One row of the summary. */
+export interface DecoratorRow {
+  readonly configuration: string;
+  readonly handWrittenNs: number;
+  readonly oursNs: number;
+}
+
+const SKU = 'SKU-12345';
+
+async function measure(
+  rows: DecoratorRow[],
+  conversation: Attributes | undefined,
+  where: string,
+  modules: readonly [string, ToolsModule][],
+): Promise<void> {
+  for (const [mode, tools] of modules) {
+    const instance = new tools.Tools();
+    for (const withOptions of [false, true]) {
+      const label = `${where}, ${mode}, ${withOptions ? 'toolsUsed + metadata' : 'no options'}`;
+      const sync = await compare([
+        { name: 'hand', run: () => handWritten(tools, SKU, conversation, withOptions) },
+        { name: 'ours', run: () => (withOptions ? instance.syncWithOptions(SKU) : instance.sync(SKU)) },
+      ]);
+      rows.push({
+        configuration: `sync,  ${label}`,
+        handWrittenNs: sync[0]?.nsPerOp ?? 0,
+        oursNs: sync[1]?.nsPerOp ?? 0,
+      });
+      const async = await compareAsync([
+        { name: 'hand', run: () => handWrittenAsync(tools, SKU, conversation, withOptions) },
+        { name: 'ours', run: () => (withOptions ? instance.asyncWithOptions(SKU) : instance.async(SKU)) },
+      ]);
+      rows.push({
+        configuration: `async, ${label}`,
+        handWrittenNs: async[0]?.nsPerOp ?? 0,
+        oursNs: async[1]?.nsPerOp ?? 0,
+      });
+    }
+  }
+  const standard = (modules[0] as [string, ToolsModule])[1];
+  const functional = await compare([
+    { name: 'hand', run: () => handWritten(standard, SKU, conversation, false) },
+    { name: 'ours', run: () => trackAction('lookup', () => standard.lookup(SKU)) },
   ]);
-  report('@TrackAction outside a conversation (sync method, 6 attributes)', outside, 'hand-written span');
+  rows.push({
+    configuration: `sync,  ${where}, functional trackAction`,
+    handWrittenNs: functional[0]?.nsPerOp ?? 0,
+    oursNs: functional[1]?.nsPerOp ?? 0,
+  });
+}
 
-  // Inside a turn every action span also carries the conversation's attributes.
-  const inside = await trackConversation(
+/** Prints rows as a table of ns/op and ratios. */
+export function printRows(title: string, rows: readonly DecoratorRow[], target: number): void {
+  console.log(`\n${title}`);
+  const width = Math.max(...rows.map((r) => r.configuration.length));
+  console.log(`  ${'configuration'.padEnd(width)}  hand-written        ours   ratio`);
+  for (const row of rows) {
+    const ratio = row.oursNs / row.handWrittenNs;
+    console.log(
+      `  ${row.configuration.padEnd(width)}  ${row.handWrittenNs.toFixed(0).padStart(9)} ns ${row.oursNs.toFixed(0).padStart(8)} ns   ${ratio.toFixed(2)}×${ratio > target ? '  over target' : ''}`,
+    );
+  }
+}
+
+/** Runs every configuration and prints the table. */
+export async function benchDecorators(): Promise<DecoratorRow[]> {
+  const provider = new NodeTracerProvider({ spanProcessors: [new CountingProcessor()] });
+  provider.register();
+  const modules: [string, ToolsModule][] = [
+    ['standard', require('./decorated/tools') as ToolsModule],
+    ['legacy  ', require('../bench-legacy/tools') as ToolsModule],
+  ];
+  const rows: DecoratorRow[] = [];
+  await measure(rows, undefined, 'outside', modules);
+  await trackConversation(
     { conversationId: 'conv_bench', customerId: 'u-1', source: 'api', device: 'desktop', name: 'Bench' },
     async () => {
       // The attributes the library stamps, so that the hand-written span sets the same ones.
       const conversation = context
         .active()
         .getValue(Symbol.for(semconv.AGENTSIGHT_CONTEXT_KEY_CONVERSATION)) as Attributes;
-      return compare([
-        { name: 'plain call', run: () => inventory.plain(sku) },
-        { name: 'hand-written span', run: () => handWritten(sku, conversation) },
-        { name: '@TrackAction', run: () => inventory.tracked(sku) },
-      ]);
+      await measure(rows, conversation, 'inside ', modules);
     },
   );
-  report('@TrackAction inside a conversation turn (sync method, 13 attributes)', inside, 'hand-written span');
-
+  printRows('@TrackAction vs the same span by hand (median of interleaved rounds; target ≤ 1.15×)', rows, 1.15);
   trace.disable();
   context.disable();
   propagation.disable();
   await provider.shutdown();
-  return { outside, inside };
+  return rows;
 }

@@ -69,3 +69,22 @@ export function report(title: string, results: readonly BenchResult[], baseline:
     );
   }
 }
+
+/** Like {@link compare}, for operations that return a promise: each call is awaited before the next. */
+export async function compareAsync(
+  cases: readonly { readonly name: string; readonly run: () => Promise<unknown> }[],
+  options: BenchOptions = {},
+): Promise<BenchResult[]> {
+  const { rounds = 31, iterationsPerRound = 5_000, warmupRounds = 5 } = options;
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    for (let k = 0; k < cases.length; k++) {
+      const index = (round + k) % cases.length;
+      const benchCase = cases[index] as (typeof cases)[number];
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < iterationsPerRound; i++) sink = await benchCase.run();
+      if (round >= warmupRounds) samples[index]?.push(Number(process.hrtime.bigint() - start) / iterationsPerRound);
+    }
+  }
+  return cases.map((c, i) => ({ name: c.name, nsPerOp: median(samples[i] ?? []) }));
+}

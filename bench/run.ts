@@ -6,10 +6,12 @@ import { benchChatLatency } from './chat-latency.bench';
 import { benchDecorators } from './decorators.bench';
 import { benchDeliveryLatency, benchOutageMemory } from './delivery-latency.bench';
 import { benchExporter } from './exporter.bench';
+import { benchPeers } from './peers.bench';
 import { benchSampler } from './sampler.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
   decorators: benchDecorators,
+  peers: benchPeers,
   exporter: benchExporter,
   'delivery-latency': benchDeliveryLatency,
   'delivery-memory': benchOutageMemory,

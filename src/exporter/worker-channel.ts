@@ -158,9 +158,15 @@ export class WorkerChannel implements DeliveryChannel {
         // The app's --require preloads belong to the main thread; NODE_OPTIONS preloads still run
         // in workers, so an OpenTelemetry SDK among them is told to stay off there.
         execArgv: [],
-        // A small young generation: the thread turns over many short-lived objects (each plan is
-        // deserialised, then serialised to JSON), and the default lets them hold ~50 MB more.
-        resourceLimits: { maxYoungGenerationSizeMb: 8 },
+        // The thread's live data is the queue (bounded by maxQueueBytes, measured as heap) plus
+        // requests in flight, but it makes much short-lived garbage (plans deserialised, JSON,
+        // HTTP), and with the default limits (gigabytes) V8 let it reach 280 MB of heap while a
+        // 64 MiB queue drained after an outage. These limits make it collect sooner: +357 MB →
+        // +171 MB RSS for that drain. Past them the thread dies and delivery fails over, counted.
+        resourceLimits: {
+          maxYoungGenerationSizeMb: 8,
+          maxOldGenerationSizeMb: Math.ceil((2 * this.settings.delivery.maxQueueBytes) / (1024 * 1024)) + 96,
+        },
         env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
       });
       worker.on('online', () => {
