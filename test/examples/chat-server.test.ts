@@ -44,7 +44,8 @@ describe('example chat server, end to end over HTTP (child process, scripted mod
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
     url = (await server.waitFor(/chat server listening on (http:\/\/\S+)/))[1] as string;
-    expect(server.output()).to.contain('LLM: offline scripted model');
+    // The two lines are written one after the other and may arrive in separate chunks.
+    await server.waitFor(/LLM: offline scripted model/);
   });
 
   after(async () => {
