@@ -115,15 +115,25 @@ function spanNameFor(agentName: string | undefined, label: string): string {
  * ```
  */
 export function trackConversation<T>(options: TrackConversationCallOptions, fn: () => T): T {
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      typeof options === 'function'
+        ? 'trackConversation(options, fn): the options come first, then the function'
+        : 'trackConversation(options, fn): fn must be a function',
+    );
+  }
   const plan = beginTurn(() => {
-    assertMaxValueLength(options.maxValueLength, 'trackConversation');
+    assertMaxValueLength(options?.maxValueLength, 'trackConversation');
+    // Option functions (the decorator's style) are called with no arguments, as the decorator
+    // would call them with the method's; a function is never recorded as text.
+    const fields = fieldsForCall((options ?? {}) as TrackConversationOptions, {}, undefined, []);
     return {
-      fields: options,
-      humanMessage: options.humanMessage,
-      agentMessage: options.agentMessage,
-      spanName: spanNameFor(options.agentName, fn.name || 'conversation'),
-      agentName: options.agentName,
-      maxValueLength: resolveMaxValueLength(options.maxValueLength),
+      fields,
+      humanMessage: attempt('humanMessage', () => resolveOption(options?.humanMessage, undefined, [])),
+      agentMessage: options?.agentMessage,
+      spanName: spanNameFor(options?.agentName, fn.name || 'conversation'),
+      agentName: options?.agentName,
+      maxValueLength: resolveMaxValueLength(options?.maxValueLength),
     };
   });
   return plan === undefined ? fn() : runTraced(plan, fn as (...a: unknown[]) => T, undefined, []);

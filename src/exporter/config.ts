@@ -41,6 +41,11 @@ export interface AgentSightExporterOptions {
    * refuses connections fails at once instead. Default 10000.
    */
   shutdownTimeoutMillis?: number;
+  /**
+   * Throw {@link AgentSightConfigError} on unusable configuration. Default false: the exporter
+   * warns once on stderr, saying what to fix, and stays inert; the application runs as usual.
+   */
+  strict?: boolean;
   /** Extra HTTP headers for every request (they cannot replace the auth or content headers). */
   headers?: Record<string, string>;
   /** Longest string sent in any one field, in characters. Default 32768. */
@@ -74,6 +79,23 @@ export interface ExporterConfig {
   readonly deliveryThread: boolean;
 }
 
+/** Messages already printed: a configuration problem is said once per process, not per exporter. */
+const reported = new Set<string>();
+
+/**
+ * Says once, on stderr and through diag, what is wrong with the configuration, how to turn
+ * tracking off on purpose, and how to fail at start-up instead.
+ */
+export function reportConfigurationProblem(problem: string): void {
+  if (reported.has(problem)) return;
+  reported.add(problem);
+  const message =
+    `agentsight-otel: ${problem}. (To turn tracking off on purpose without this message, set ` +
+    'AGENTSIGHT_DISABLED=true; to fail at start-up instead, pass { strict: true }.)';
+  process.stderr.write(`${message}\n`);
+  diag.warn(message);
+}
+
 /** Configuration that cannot work; the message says what to fix and never contains the key. */
 export class AgentSightConfigError extends Error {
   override readonly name = 'AgentSightConfigError';
@@ -93,7 +115,7 @@ function resolveApiKey(option: string | undefined): string {
   const key = option ?? process.env.AGENTSIGHT_API_KEY;
   if (key === undefined || key.trim() === '') {
     throw new AgentSightConfigError(
-      'AGENTSIGHT_API_KEY is not set: pass { apiKey } to AgentSightSpanExporter or set the variable ' +
+      'AGENTSIGHT_API_KEY is not set: pass { apiKey } or set the variable ' +
         '(get a key at https://app.agentsight.io/settings)',
     );
   }
@@ -140,6 +162,8 @@ function resolveEndpoint(option: string | undefined): URL {
   if (url.search || url.hash) {
     throw new AgentSightConfigError(`${from} must be a base URL without ?query or #fragment ("${shownUrl(raw)}")`);
   }
+  // Every API path starts with /api/: a base that ends with it would send to /api/api/... (404).
+  url.pathname = url.pathname.replace(/\/api\/?$/, '/');
   return url;
 }
 

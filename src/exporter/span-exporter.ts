@@ -4,9 +4,11 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { loggable, redactor } from '../common/log-text';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import {
+  AgentSightConfigError,
   type AgentSightExporterOptions,
   applyLogLevelFromEnvironment,
   type ExporterConfig,
+  reportConfigurationProblem,
   resolveExporterConfig,
 } from './config';
 import { type ChannelSettings, type DeliveryChannel, inThreadChannel } from './delivery-channel';
@@ -24,6 +26,24 @@ import { type DroppedSpan, toConversationPlans } from './mapping';
 import { WorkerChannel } from './worker-channel';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
+
+/** `AGENTSIGHT_DISABLED=true` (or 1, yes): tracking off on purpose, without a word. */
+function disabledByEnvironment(): boolean {
+  return /^(1|true|yes)$/i.test(process.env.AGENTSIGHT_DISABLED?.trim() ?? '');
+}
+
+/** Where nothing goes: the exporter of an unusable configuration. */
+function inertChannel(): DeliveryChannel {
+  const stats = emptyStats();
+  return {
+    enqueue: () => undefined,
+    flush: () => Promise.resolve(),
+    stats: () => stats,
+    takeFailures: () => [],
+    onChange: undefined,
+    close: () => Promise.resolve(),
+  };
+}
 
 // ExportResultCode's two values; reading them from @opentelemetry/core would tie the exporter to
 // one SDK line at runtime for two numbers.
@@ -75,7 +95,7 @@ export class AgentSightDeliveryError extends Error {
  * ```
  */
 export class AgentSightSpanExporter implements SpanExporter {
-  private readonly config: ExporterConfig;
+  private readonly config: ExporterConfig | undefined;
   private readonly channel: DeliveryChannel;
   private readonly redact: (text: string) => string;
   private readonly losses: LossReporter;
@@ -90,42 +110,63 @@ export class AgentSightSpanExporter implements SpanExporter {
   private lastLoggedDelivered = 0;
   private isShutdown = false;
 
-  /** @throws AgentSightConfigError when the key, endpoint, environment or a number is unusable. */
+  /**
+   * @throws AgentSightConfigError only with `strict: true`, when the key, endpoint, environment or
+   *   a number is unusable; otherwise it warns once on stderr and the exporter stays inert
+   */
   constructor(options: AgentSightExporterOptions = {}) {
     applyLogLevelFromEnvironment();
-    this.config = resolveExporterConfig(options);
-    this.redact = redactor(this.config.apiKey);
+    let config: ExporterConfig | undefined;
+    try {
+      if (!disabledByEnvironment()) config = resolveExporterConfig(options);
+    } catch (error) {
+      if (options.strict === true || !(error instanceof AgentSightConfigError)) throw error;
+      reportConfigurationProblem(
+        `${error.message}. Conversations are not sent to AgentSight; the application runs as usual`,
+      );
+    }
+    this.config = config;
+    this.redact = redactor(config?.apiKey);
+    this.channel = config === undefined ? inertChannel() : this.openChannel(config);
+    this.channel.onChange = () => this.observeLosses();
+    this.losses = new LossReporter(this.redact);
+    this.metrics = new DeliveryMetrics(() => this.stats());
+    this.metrics.bind();
+  }
+
+  /** False when the configuration was unusable (or AGENTSIGHT_DISABLED is set): nothing is sent. */
+  get enabled(): boolean {
+    return this.config !== undefined;
+  }
+
+  private openChannel(config: ExporterConfig): DeliveryChannel {
     const settings: ChannelSettings = {
-      endpoint: this.config.endpoint.href,
+      endpoint: config.endpoint.href,
       headers: {
-        ...this.config.headers,
-        authorization: `Api-Key ${this.config.apiKey}`,
+        ...config.headers,
+        authorization: `Api-Key ${config.apiKey}`,
         'user-agent': `agentsight-otel/${AGENTSIGHT_OTEL_VERSION} node/${process.versions.node}`,
       },
       delivery: {
-        requestTimeoutMillis: this.config.timeoutMillis,
-        maxRetries: this.config.maxRetries,
+        requestTimeoutMillis: config.timeoutMillis,
+        maxRetries: config.maxRetries,
         backoff: {
-          initialDelayMillis: this.config.retryDelayMillis,
-          maxDelayMillis: Math.max(this.config.retryDelayMillis, 5_000),
+          initialDelayMillis: config.retryDelayMillis,
+          maxDelayMillis: Math.max(config.retryDelayMillis, 5_000),
           multiplier: 1.5,
           jitter: 0.2,
         },
-        concurrency: this.config.concurrency,
-        initialConcurrency: Math.min(16, this.config.concurrency),
-        maxQueueBytes: this.config.maxQueueBytes,
-        maxItemAgeMillis: this.config.maxItemAgeMillis,
-        maxCachedConversations: this.config.maxCachedConversations,
+        concurrency: config.concurrency,
+        initialConcurrency: Math.min(16, config.concurrency),
+        maxQueueBytes: config.maxQueueBytes,
+        maxItemAgeMillis: config.maxItemAgeMillis,
+        maxCachedConversations: config.maxCachedConversations,
       },
     };
     const warn = (message: string) => log.warn(this.redact(message));
-    this.channel = this.config.deliveryThread
+    return config.deliveryThread
       ? new WorkerChannel(settings, () => inThreadChannel(settings), warn)
       : inThreadChannel(settings);
-    this.losses = new LossReporter(this.redact);
-    this.channel.onChange = () => this.observeLosses();
-    this.metrics = new DeliveryMetrics(() => this.stats());
-    this.metrics.bind();
   }
 
   /**
@@ -134,14 +175,17 @@ export class AgentSightSpanExporter implements SpanExporter {
    */
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     let result = SUCCESS;
-    if (this.isShutdown) {
+    const config = this.config;
+    if (config === undefined) {
+      // Inert: the configuration was unusable, and the warning said so once.
+    } else if (this.isShutdown) {
       result = failed(new Error('AgentSightSpanExporter is shut down'));
     } else {
       try {
         this.metrics.bind();
         const { plans, dropped } = toConversationPlans(spans, {
-          environment: this.config.environment,
-          maxFieldLength: this.config.maxFieldLength,
+          environment: config.environment,
+          maxFieldLength: config.maxFieldLength,
         });
         if (dropped.length > 0) this.countUnreadable(dropped);
         if (plans.length > 0) this.channel.enqueue(plans);
@@ -185,7 +229,7 @@ export class AgentSightSpanExporter implements SpanExporter {
    * flush, or is still queued when the time is up.
    */
   async forceFlush(): Promise<void> {
-    if (this.isShutdown) return;
+    if (this.isShutdown || this.config === undefined) return;
     await this.channel.flush(Date.now() + this.config.flushTimeoutMillis, false);
     this.reportFlush();
   }
@@ -198,7 +242,7 @@ export class AgentSightSpanExporter implements SpanExporter {
   async shutdown(): Promise<void> {
     if (this.isShutdown) return;
     this.isShutdown = true;
-    await this.channel.flush(Date.now() + this.config.shutdownTimeoutMillis, true);
+    await this.channel.flush(Date.now() + (this.config?.shutdownTimeoutMillis ?? 0), true);
     await this.channel.close();
     this.metrics.unbind();
     this.reportFlush();

@@ -6,7 +6,7 @@ import {
   AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS,
 } from '../semconv/values';
 import type { AgentSightExporterOptions } from './config';
-import { AgentSightConfigError } from './config';
+import { AgentSightConfigError, reportConfigurationProblem } from './config';
 import type { DeliveryStats } from './delivery-stats';
 import { AgentSightSpanExporter } from './span-exporter';
 
@@ -88,6 +88,7 @@ export class AgentSightSpanProcessor implements SpanProcessor {
   private buffer: ReadableSpan[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  /** Not gathering spans: shut down, or inert (the configuration was unusable). */
   private isShutdown = false;
   /** Counts a turn the application's sampler did not record (see `AgentSightSampler`). */
   private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
@@ -95,26 +96,38 @@ export class AgentSightSpanProcessor implements SpanProcessor {
   /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
     const { maxExportBatchSize, maxQueueSize, scheduledDelayMillis, ...exporterOptions } = options;
-    this.batchSize = positive(
+    // An unusable number falls back to its default with a warning (or throws, when strict).
+    const read = (name: string, value: number | undefined, fallback: number): number => {
+      try {
+        return positive(name, value, fallback);
+      } catch (error) {
+        if (options.strict === true) throw error;
+        reportConfigurationProblem(`${(error as Error).message}; using ${fallback}`);
+        return fallback;
+      }
+    };
+    this.batchSize = read(
       'maxExportBatchSize',
       maxExportBatchSize,
       fromEnvironment('OTEL_BSP_MAX_EXPORT_BATCH_SIZE') ?? 128,
     );
     this.queueSize = Math.max(
       this.batchSize,
-      positive('maxQueueSize', maxQueueSize, fromEnvironment('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048),
+      read('maxQueueSize', maxQueueSize, fromEnvironment('OTEL_BSP_MAX_QUEUE_SIZE') ?? 2048),
     );
-    this.delayMillis = positive(
+    this.delayMillis = read(
       'scheduledDelayMillis',
       scheduledDelayMillis,
       fromEnvironment('OTEL_BSP_SCHEDULE_DELAY') ?? 1_000,
     );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
-    unrecordedTurnListeners().add(this.onUnrecordedTurn);
+    this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
+    if (this.exporter.enabled) unrecordedTurnListeners().add(this.onUnrecordedTurn);
   }
 
   /** Stamps the conversation of `parentContext` on a span that does not name one itself. */
   onStart(span: Span, parentContext: Context): void {
+    if (this.isShutdown) return;
     const conversation = parentContext.getValue(CONVERSATION_KEY) as Attributes | undefined;
     if (conversation !== undefined && conversationIdOf(span) === undefined) span.setAttributes(conversation);
   }
@@ -154,7 +167,7 @@ export class AgentSightSpanProcessor implements SpanProcessor {
    * exporter down. Rejects with an `AgentSightDeliveryError` when anything was lost.
    */
   async shutdown(): Promise<void> {
-    if (this.isShutdown) return;
+    if (this.isShutdown) return this.exporter.shutdown();
     this.exportBuffered();
     this.isShutdown = true;
     unrecordedTurnListeners().delete(this.onUnrecordedTurn);

@@ -25,7 +25,7 @@ describe('exporter configuration', () => {
   /** The error construction throws, checked to be a config error that never contains `secret`. */
   function constructionError(options: ConstructorParameters<typeof AgentSightSpanExporter>[0], secret?: string): Error {
     try {
-      new AgentSightSpanExporter(options).shutdown();
+      new AgentSightSpanExporter({ ...options, strict: true }).shutdown();
     } catch (error) {
       expect(error).to.be.instanceOf(AgentSightConfigError);
       if (secret) expect((error as Error).message).not.to.contain(secret);
@@ -94,7 +94,7 @@ describe('exporter configuration', () => {
     );
     expect(constructionError({ apiKey, timeoutMillis: 1.5 }).message).to.match(/timeoutMillis/);
     expect(constructionError({ apiKey, headers: { Authorization: 'x' } }).message).to.match(/cannot be overridden/);
-    expect(() => new AgentSightSpanProcessor({ apiKey: 'nope' })).to.throw(AgentSightConfigError);
+    expect(() => new AgentSightSpanProcessor({ apiKey: 'nope', strict: true })).to.throw(AgentSightConfigError);
   });
 });
 
@@ -138,5 +138,71 @@ describe('API error texts (agentsight-api.md §6.3)', () => {
     expect(apiErrorText('<html>Bad Gateway</html>')).to.equal('<html>Bad Gateway</html>');
     expect(apiErrorText('')).to.equal('Unknown error');
     expect(apiErrorText('{}')).to.equal('Unknown error');
+  });
+});
+
+describe('friendly failure modes', () => {
+  let stderr: string[];
+  let write: typeof process.stderr.write;
+  beforeEach(() => {
+    stderr = [];
+    write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+  });
+  afterEach(() => {
+    process.stderr.write = write;
+    delete process.env.AGENTSIGHT_DISABLED;
+  });
+
+  it('without a key: warns once on stderr, naming the variable and how to silence it, and stays inert', async () => {
+    const saved = process.env.AGENTSIGHT_API_KEY;
+    delete process.env.AGENTSIGHT_API_KEY;
+    try {
+      const processors = [new AgentSightSpanProcessor(), new AgentSightSpanProcessor()];
+      const exporter = processors[0]?.exporter as AgentSightSpanExporter;
+      expect(exporter.enabled).to.equal(false);
+      const result = await new Promise<number>((resolve) => exporter.export([], (r) => resolve(r.code)));
+      expect(result).to.equal(0);
+      for (const processor of processors) {
+        await processor.forceFlush();
+        await processor.shutdown();
+      }
+    } finally {
+      if (saved !== undefined) process.env.AGENTSIGHT_API_KEY = saved;
+    }
+    const lines = stderr.filter((line) => line.includes('AGENTSIGHT_API_KEY'));
+    expect(lines, 'once per process').to.have.length(1);
+    expect(lines[0]).to.match(/AGENTSIGHT_API_KEY is not set: pass \{ apiKey \}/);
+    expect(lines[0]).to.contain('AGENTSIGHT_DISABLED=true').and.to.contain('strict: true');
+    expect(lines[0]).to.not.contain('AgentSightSpanExporter');
+  });
+
+  it('a malformed key warns (without the key) and stays inert; strict: true throws instead', () => {
+    const key = 'ags_not-a-real-key-but-secret-ish';
+    const exporter = new AgentSightSpanExporter({ apiKey: key });
+    expect(exporter.enabled).to.equal(false);
+    expect(stderr.join('')).to.contain('malformed').and.not.to.contain(key);
+    expect(() => new AgentSightSpanExporter({ apiKey: key, strict: true })).to.throw(AgentSightConfigError);
+  });
+
+  it('AGENTSIGHT_DISABLED=true turns tracking off without a word', () => {
+    process.env.AGENTSIGHT_DISABLED = 'true';
+    const exporter = new AgentSightSpanExporter({ apiKey: 'bad' });
+    expect(exporter.enabled).to.equal(false);
+    expect(stderr).to.deep.equal([]);
+  });
+
+  it('takes an endpoint ending in /api as the base URL', () => {
+    for (const endpoint of [
+      'https://api.example.com/api',
+      'https://api.example.com/api/',
+      'https://example.com/agentsight/api',
+    ]) {
+      const { endpoint: url } = resolveExporterConfig({ apiKey: TEST_API_KEY, endpoint });
+      expect(url.pathname, endpoint).to.not.match(/\/api\/?$/);
+    }
   });
 });

@@ -81,7 +81,7 @@ describe('the API key never reaches any output', () => {
     for (const endpoint of cases) {
       let message = '';
       try {
-        new AgentSightSpanExporter({ apiKey: TEST_API_KEY, endpoint, deliveryThread: false });
+        new AgentSightSpanExporter({ apiKey: TEST_API_KEY, endpoint, deliveryThread: false, strict: true });
       } catch (error) {
         expect(error).to.be.instanceOf(AgentSightConfigError);
         message = (error as Error).message;
@@ -89,5 +89,18 @@ describe('the API key never reaches any output', () => {
       expect(message, endpoint).to.not.equal('');
       expect(message, endpoint).to.not.contain('hunter2').and.to.not.contain('s3cret');
     }
+    // Not strict: the same problem is printed once on stderr, as safely.
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      stderr.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      for (const endpoint of cases) new AgentSightSpanExporter({ apiKey: TEST_API_KEY, endpoint });
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(stderr.join('')).to.contain('agentsight-otel:').and.not.contain('hunter2').and.not.contain('s3cret');
   });
 });

@@ -136,4 +136,26 @@ describe('functional API', () => {
     expect(ids.size).to.equal(1000);
     for (const id of ids) expect(id).to.match(/^conv_[0-9a-f]{12}$/);
   });
+
+  it('calls option functions with no arguments, as the decorator does, instead of recording them', () => {
+    trackConversation(
+      {
+        conversationId: (() => 'from-function') as never,
+        name: (() => 'Named by a function') as never,
+        humanMessage: (() => 'typed by a function') as never,
+      },
+      () => 1,
+    );
+    const turn = tracing().one('invoke_agent conversation');
+    expect(turn.attributes[semconv.ATTR_AGENTSIGHT_CONVERSATION_ID]).to.equal('from-function');
+    expect(turn.attributes[semconv.ATTR_AGENTSIGHT_CONVERSATION_NAME]).to.equal('Named by a function');
+    expect(tracing().one('agentsight.human_message').attributes[semconv.ATTR_AGENTSIGHT_MESSAGE_CONTENT]).to.equal(
+      'typed by a function',
+    );
+  });
+
+  it('says clearly when the arguments are swapped', () => {
+    expect(() => trackAction((() => 1) as never, 'name' as never)).to.throw(TypeError, /name or options come first/);
+    expect(() => trackConversation((() => 1) as never, {} as never)).to.throw(TypeError, /options come first/);
+  });
 });
