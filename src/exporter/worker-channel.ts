@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ChannelSettings, DeliveryChannel } from './delivery-channel';
 import { type DeliveryFailure, type DeliveryStats, DROP_REASONS, emptyStats } from './delivery-stats';
+import { DELIVERY_WORKER_SOURCE } from './delivery-worker-source';
 import type { ConversationPlan } from './payloads';
 
 /** Messages to the delivery thread. */
@@ -22,8 +23,15 @@ export type WorkerReply =
   | { readonly type: 'flushed'; readonly id: number }
   | { readonly type: 'closed' };
 
-/** The compiled worker entry point, next to this file. */
+/** The compiled worker entry point, next to this file: used only by a build without the bundled source. */
 const DELIVERY_WORKER_FILE = join(__dirname, 'delivery-worker.js');
+
+/** How the thread is started: from its bundled source (every build), or from a file. */
+export type WorkerCode = { readonly source: string } | { readonly file: string };
+
+function defaultWorkerCode(): WorkerCode {
+  return DELIVERY_WORKER_SOURCE !== undefined ? { source: DELIVERY_WORKER_SOURCE } : { file: DELIVERY_WORKER_FILE };
+}
 
 /** How long past its deadline a flush waits for the thread before giving up on it. */
 const ANSWER_GRACE_MILLIS = 2_000;
@@ -38,8 +46,9 @@ export type ChannelWarning = (message: string) => void;
  * never runs on the application's event loop. The thread starts at the first hand-over, holds
  * the process open only while it has requests to send, and reports its counters back.
  *
- * If the thread cannot start or dies (a bundler that dropped its file, a preload that fails in
- * workers), delivery moves to the main thread for good, with a warning. Plans the thread had not
+ * The thread starts from its bundled source (see `scripts/build-worker.mjs`), so application
+ * bundlers cannot lose it. If it cannot start or dies (a preload that fails in workers, memory),
+ * delivery moves to the main thread for good, with a warning. Plans the thread had not
  * yet taken over are handed to the main thread; what it had queued is counted as
  * `delivery_thread_lost`.
  */
@@ -68,7 +77,7 @@ export class WorkerChannel implements DeliveryChannel {
     private readonly settings: ChannelSettings,
     private readonly makeFallback: () => DeliveryChannel,
     private readonly warn: ChannelWarning,
-    private readonly workerFile: string = DELIVERY_WORKER_FILE,
+    private readonly code: WorkerCode = defaultWorkerCode(),
   ) {}
 
   enqueue(plans: readonly ConversationPlan[]): void {
@@ -153,7 +162,8 @@ export class WorkerChannel implements DeliveryChannel {
 
   private start(): Worker | undefined {
     try {
-      const worker = new Worker(this.workerFile, {
+      const worker = new Worker('source' in this.code ? this.code.source : this.code.file, {
+        eval: 'source' in this.code,
         workerData: this.settings,
         // The app's --require preloads belong to the main thread; NODE_OPTIONS preloads still run
         // in workers, so an OpenTelemetry SDK among them is told to stay off there.

@@ -62,7 +62,7 @@ describe('delivery thread', () => {
       settings(),
       () => inThreadChannel(settings()),
       (message) => warnings.push(message),
-      '/nonexistent/delivery-worker.js',
+      { source: 'throw new Error("this delivery thread cannot start")' },
     );
     try {
       // Handed over before the thread has failed to start: the plans must not be lost with it.
