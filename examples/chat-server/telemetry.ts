@@ -8,7 +8,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { OpenAIInstrumentation } from '@opentelemetry/instrumentation-openai';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace';
 import { type AgentSightProcessorOptions, AgentSightSpanProcessor } from 'agentsight-otel';
 
 /**
@@ -19,7 +19,7 @@ export function startTelemetry(agentsight: AgentSightProcessorOptions | false = 
   const spanProcessors: SpanProcessor[] = agentsight === false ? [] : [new AgentSightSpanProcessor(agentsight)];
   if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     // The same spans, to Jaeger or any OTLP backend (the exporter reads the endpoint variable).
-    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
   }
   const sdk = new NodeSDK({
     serviceName: process.env.OTEL_SERVICE_NAME ?? 'agentsight-chat-server',

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type Attributes, type HrTime, SpanStatusCode } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { boundedIdentifier } from '../common/identifier';
 import { loggable } from '../common/log-text';
+import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
 import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {

@@ -1,7 +1,6 @@
 import { diag } from '@opentelemetry/api';
-import type { ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { loggable, redactor } from '../common/log-text';
+import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import {
   AgentSightConfigError,
@@ -47,8 +46,8 @@ function inertChannel(): DeliveryChannel {
 
 // ExportResultCode's two values; reading them from @opentelemetry/core would tie the exporter to
 // one SDK line at runtime for two numbers.
-const SUCCESS: ExportResult = { code: 0 };
-const failed = (error: Error): ExportResult => ({ code: 1, error });
+const SUCCESS: ExportOutcome = { code: 0 };
+const failed = (error: Error): ExportOutcome => ({ code: 1, error });
 
 /**
  * What `forceFlush()` or `shutdown()` rejects with when something was not delivered since the
@@ -94,7 +93,7 @@ export class AgentSightDeliveryError extends Error {
  * const sdk = new NodeSDK({ spanProcessors: [new BatchSpanProcessor({ exporter: new AgentSightSpanExporter() })] });
  * ```
  */
-export class AgentSightSpanExporter implements SpanExporter {
+export class AgentSightSpanExporter {
   private readonly config: ExporterConfig | undefined;
   private readonly channel: DeliveryChannel;
   private readonly redact: (text: string) => string;
@@ -173,7 +172,7 @@ export class AgentSightSpanExporter implements SpanExporter {
    * Maps the spans and hands the payloads to the delivery queue; reports SUCCESS at once (FAILED
    * only after shutdown). A span that cannot be mapped is dropped alone, counted and logged.
    */
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+  export(spans: FinishedSpan[], resultCallback: (result: ExportOutcome) => void): void {
     let result = SUCCESS;
     const config = this.config;
     if (config === undefined) {

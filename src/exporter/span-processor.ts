@@ -1,5 +1,5 @@
-import { type Attributes, type Context, createContextKey } from '@opentelemetry/api';
-import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { type Attributes, type Context, createContextKey, type Span } from '@opentelemetry/api';
+import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import {
   AGENTSIGHT_CONTEXT_KEY_CONVERSATION,
@@ -56,8 +56,8 @@ function unrecordedTurnListeners(): Set<() => void> {
   return globals[UNRECORDED_TURN_LISTENERS];
 }
 
-function conversationIdOf(span: { attributes: Attributes }): unknown {
-  return span.attributes[ATTR_AGENTSIGHT_CONVERSATION_ID];
+function conversationIdOf(span: { attributes?: Attributes }): unknown {
+  return span.attributes?.[ATTR_AGENTSIGHT_CONVERSATION_ID];
 }
 
 /**
@@ -79,7 +79,7 @@ function conversationIdOf(span: { attributes: Attributes }): unknown {
  * const sdk = new NodeSDK({ spanProcessors: [new AgentSightSpanProcessor()], instrumentations: [...] });
  * ```
  */
-export class AgentSightSpanProcessor implements SpanProcessor {
+export class AgentSightSpanProcessor {
   /** The exporter the spans go to. */
   readonly exporter: AgentSightSpanExporter;
   private readonly batchSize: number;
@@ -129,7 +129,10 @@ export class AgentSightSpanProcessor implements SpanProcessor {
   onStart(span: Span, parentContext: Context): void {
     if (this.isShutdown) return;
     const conversation = parentContext.getValue(CONVERSATION_KEY) as Attributes | undefined;
-    if (conversation !== undefined && conversationIdOf(span) === undefined) span.setAttributes(conversation);
+    // The SDK's span carries its attributes; the API's Span type does not show them.
+    if (conversation !== undefined && conversationIdOf(span as { attributes?: Attributes }) === undefined) {
+      span.setAttributes(conversation);
+    }
   }
 
   /** Gathers spans that belong to a conversation; the rest are not AgentSight's business. */

@@ -1,5 +1,5 @@
 import { type Attributes, type Context, createContextKey, type Link, type SpanKind } from '@opentelemetry/api';
-import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
+import type { SamplingOutcome } from '../common/sdk-shapes';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 import { samplerFromEnvironment } from './environment-sampler';
@@ -7,7 +7,20 @@ import { samplerFromEnvironment } from './environment-sampler';
 // SamplingDecision's values, the same on every SDK line; importing the enum would tie this
 // module to one SDK package at runtime.
 const NOT_RECORD = 0;
-const RECORD = 1 as SamplingResult['decision'];
+const RECORD = 1;
+
+/** A sampler of any SDK line (its `Sampler` interface). */
+export interface WrappableSampler {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingOutcome;
+  toString(): string;
+}
 
 /** Written by the instrumentation side; read here by name (OTel context keys are `Symbol.for(name)`). */
 const CONVERSATION_KEY = createContextKey(AGENTSIGHT_CONTEXT_KEY_CONVERSATION);
@@ -31,8 +44,8 @@ const CONVERSATION_KEY = createContextKey(AGENTSIGHT_CONTEXT_KEY_CONVERSATION);
  * });
  * ```
  */
-export class AgentSightSampler implements Sampler {
-  private readonly wrapped: Sampler;
+export class AgentSightSampler<Result extends SamplingOutcome = SamplingOutcome> {
+  private readonly wrapped: WrappableSampler;
 
   /**
    * @param wrapped - the application's sampler; default: the one `OTEL_TRACES_SAMPLER` and
@@ -40,7 +53,10 @@ export class AgentSightSampler implements Sampler {
    *   unset)
    * @throws TypeError when `wrapped` is not a sampler
    */
-  constructor(wrapped?: Sampler) {
+  constructor(wrapped?: {
+    shouldSample(...args: Parameters<WrappableSampler['shouldSample']>): Result;
+    toString(): string;
+  }) {
     if (wrapped !== undefined && typeof (wrapped as { shouldSample?: unknown }).shouldSample !== 'function') {
       throw new TypeError('AgentSightSampler wraps a sampler: pass an object with shouldSample(), or nothing');
     }
@@ -55,12 +71,13 @@ export class AgentSightSampler implements Sampler {
     spanKind: SpanKind,
     attributes: Attributes,
     links: Link[],
-  ): SamplingResult {
-    const result = this.wrapped.shouldSample(context, traceId, spanName, spanKind, attributes, links);
+  ): Result {
+    const result = this.wrapped.shouldSample(context, traceId, spanName, spanKind, attributes, links) as Result;
     if (result.decision !== NOT_RECORD) return result;
     const inConversation =
       context.getValue(CONVERSATION_KEY) !== undefined || attributes?.[ATTR_AGENTSIGHT_CONVERSATION_ID] !== undefined;
-    return inConversation ? { ...result, decision: RECORD } : result;
+    // The same result type with RECORD, the SDK enum's value 1 on every line.
+    return inConversation ? ({ ...result, decision: RECORD } as Result) : result;
   }
 
   /** Names the wrapped sampler, as OTel's composite samplers do. */

@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { Sampler } from '@opentelemetry/sdk-trace';
+import type { WrappableSampler as Sampler } from './agentsight-sampler';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

@@ -16,6 +16,18 @@ describe('README', () => {
     expect(block).to.equal(source);
   });
 
+  for (const [marker, file] of [
+    ['existing-setup', 'examples/existing-setup/telemetry.ts'],
+    ['existing-setup-2x', 'examples/existing-setup/telemetry-2x.ts'],
+  ] as const) {
+    it(`shows the ${marker} snippet exactly as ${file}, which the build compiles`, () => {
+      const source = readFileSync(resolve(ROOT, file), 'utf8');
+      const block = new RegExp(`<!-- ${marker}: [^>]*-->\n\`\`\`ts\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+      expect(block, `the ${marker} block`).to.be.a('string');
+      expect(block).to.equal(source);
+    });
+  }
+
   it('gives the two set-up commands, and they exist', () => {
     expect(readme).to.contain('npm ci && npm run demo');
     expect(readme).to.contain('npm test ');

@@ -157,5 +157,9 @@ describe('sampling: every conversation reaches AgentSight, other backends stay s
     }
     expect(new AgentSightSampler(new AlwaysOffSampler()).toString()).to.equal('AgentSightSampler{AlwaysOffSampler}');
     expect(() => new AgentSightSampler({} as Sampler)).to.throw(TypeError, /wraps a sampler/);
+    // Both forms type-check where the SDK wants its own Sampler (a compile-time check).
+    const fromEnvironment: Sampler = new AgentSightSampler();
+    const wrapped: Sampler = new AgentSightSampler(ratio());
+    expect([fromEnvironment, wrapped]).to.have.length(2);
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * The shapes of the OpenTelemetry SDK objects this library reads or implements, written out
+ * structurally instead of imported: the SDK's packages differ between its lines
+ * (`sdk-trace-base` in 1.x and 2.x, `sdk-trace` from 2.9 and alone in 3.x), and our published
+ * types must not name a package an application does not have. Every line's objects fit them.
+ */
+import type { Attributes, HrTime, SpanContext, SpanKind, SpanStatus, TraceState } from '@opentelemetry/api';
+
+/** A finished span as the SDK hands it to processors and exporters (its `ReadableSpan`). */
+export interface FinishedSpan {
+  readonly name: string;
+  readonly kind: SpanKind;
+  spanContext(): SpanContext;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly status: SpanStatus;
+  readonly attributes: Attributes;
+  readonly events: readonly { readonly name: string; readonly time: HrTime; readonly attributes?: Attributes }[];
+}
+
+/** What an exporter reports for one export: `code` 0 is SUCCESS, 1 is FAILED (`ExportResult`). */
+export interface ExportOutcome {
+  code: number;
+  error?: Error;
+}
+
+/** A sampler's decision (`SamplingResult`): 0 NOT_RECORD, 1 RECORD, 2 RECORD_AND_SAMPLED. */
+export interface SamplingOutcome {
+  readonly decision: number;
+  readonly attributes?: Readonly<Attributes>;
+  readonly traceState?: TraceState;
+}
