@@ -6,6 +6,8 @@
  *
  * @packageDocumentation
  */
+
+export * from './client';
 export * from './decorators';
 export * from './exporter';
 export * from './sampling';

@@ -250,3 +250,27 @@ export function checkFeedback(body: JsonObject): FieldErrors | undefined {
 
 /** The API key format (§1.2), case-insensitive. */
 export const API_KEY_PATTERN = /^ags_[a-f0-9]{32}_[a-f0-9]{6}$/i;
+
+/** PATCH /api/conversations/{pk}/rename/ (§3.11). */
+export function checkRename(body: JsonObject): FieldErrors | undefined {
+  return new BodyCheck(body).text('name', { maxLength: 255 }).noUnknownFields().result();
+}
+
+/** POST /api/conversations/{pk}/mark/ (§3.12). */
+export function checkMark(body: JsonObject): FieldErrors | undefined {
+  return new BodyCheck(body).boolean('is_marked').noUnknownFields().result();
+}
+
+/** PATCH /api/conversations/{pk}/update/ (§3.13): only the given fields, at least one. */
+export function checkUpdate(body: JsonObject): FieldErrors | undefined {
+  const check = new BodyCheck(body)
+    .text('name', { required: false, maxLength: 255 })
+    .text('customer_id', { required: false })
+    .choice('device', ALLOWED.device, { required: false })
+    .text('language', { required: false })
+    .object('metadata', { required: false });
+  if (body.is_marked !== undefined) check.boolean('is_marked');
+  else check.rule('is_marked', true, '');
+  check.rule('non_field_errors', Object.keys(body).length > 0, 'At least one field must be provided for update.');
+  return check.noUnknownFields().result();
+}

@@ -7,7 +7,10 @@ import {
   checkButton,
   checkConversation,
   checkFeedback,
+  checkMark,
   checkMessage,
+  checkRename,
+  checkUpdate,
   type FieldErrors,
   type JsonObject,
 } from './contract';
@@ -174,6 +177,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           ? store.conversation(String(body.conversation_id))
           : store.conversationByPk(Number(body.conversation));
       if (!conversation) return detail(404, 'Conversation not found.');
+      if (
+        body.conversation_id !== undefined &&
+        body.conversation !== undefined &&
+        body.conversation !== conversation.id
+      ) {
+        return fieldErrors({
+          conversation: [`Conversation ${String(body.conversation)} is not "${conversation.conversationId}".`],
+        });
+      }
       const record = store.add('feedback', path, conversation.conversationId, body, idempotencyKey);
       return {
         status: 201,
@@ -200,8 +212,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const path = url.pathname;
     if (path === '/api/conversations/') {
       const filters = ['conversation_id', 'customer_id', 'device', 'language'] as const;
-      const matches = store.conversations.filter((c) =>
-        filters.every((f) => !url.searchParams.has(f) || c.fields[f] === url.searchParams.get(f)),
+      const query = url.searchParams;
+      const name = query.get('name')?.toLowerCase();
+      const matches = store.conversations.filter(
+        (c) =>
+          filters.every((f) => !query.has(f) || c.fields[f] === query.get(f)) &&
+          (query.get('include_deleted') === 'true' || c.deletedAt === null) &&
+          (!query.has('is_marked') || String(c.isMarked) === query.get('is_marked')) &&
+          (name === undefined ||
+            String(c.fields.name ?? '')
+              .toLowerCase()
+              .includes(name)),
       );
       const pageSize = Math.min(100, Math.max(1, Number(url.searchParams.get('page_size') ?? 10) || 10));
       const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
@@ -228,7 +249,76 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       const conversation = store.conversationByPk(Number(detailMatch[1]));
       return conversation ? { status: 200, body: conversationView(conversation, true) } : detail(404, 'Not found.');
     }
+    const attachmentsMatch = /^\/api\/conversations\/(\d+)\/attachments\/$/.exec(path);
+    if (attachmentsMatch) {
+      const conversation = store.conversationByPk(Number(attachmentsMatch[1]));
+      if (!conversation) return detail(404, 'Not found.');
+      const uploads = store.recordsOf(conversation.conversationId).filter((r) => r.kind === 'attachments');
+      const messages = uploads.map((r) => ({
+        message_id: typeof r.body.message === 'number' ? r.body.message : null,
+        sender: r.body.sender ?? 'end_user',
+        timestamp: r.body.timestamp,
+        attachments: (r.body.attachments as JsonObject[]).map((a, i) => ({
+          id: r.id * 1000 + i,
+          filename: a.filename,
+          mime_type: a.mime_type,
+          size_bytes: Buffer.from(String(a.data), 'base64').length,
+        })),
+      }));
+      return {
+        status: 200,
+        body: {
+          conversation_id: conversation.conversationId,
+          conversation: conversation.id,
+          total_attachments: messages.reduce((n, m) => n + m.attachments.length, 0),
+          messages,
+        },
+      };
+    }
     return detail(404, 'Not found.');
+  };
+
+  /** The management endpoints (§3.11–3.14): each on its method, validated, on an existing conversation. */
+  const manage = async (request: IncomingMessage, method: string, pk: number, action: string): Promise<Answer> => {
+    const expected = { rename: 'PATCH', mark: 'POST', update: 'PATCH', delete: 'DELETE' }[action];
+    if (method !== expected) {
+      request.resume();
+      return detail(405, `Method "${method}" not allowed.`);
+    }
+    let body: JsonObject = {};
+    if (method !== 'DELETE') {
+      const read = await readJsonBody(request, maxBodyBytes);
+      if ('status' in read) return read;
+      body = read.json;
+    } else {
+      request.resume();
+    }
+    const conversation = store.conversationByPk(pk);
+    if (!conversation) return detail(404, 'Not found.');
+    const base = { id: conversation.id, conversation_id: conversation.conversationId };
+    if (action === 'rename') {
+      const errors = checkRename(body);
+      if (errors) return fieldErrors(errors);
+      conversation.fields.name = body.name;
+      return { status: 200, body: { ...base, name: body.name } };
+    }
+    if (action === 'mark') {
+      const errors = checkMark(body);
+      if (errors) return fieldErrors(errors);
+      conversation.isMarked = body.is_marked === true;
+      return { status: 200, body: { ...base, is_marked: conversation.isMarked } };
+    }
+    if (action === 'update') {
+      const errors = checkUpdate(body);
+      if (errors) return fieldErrors(errors);
+      for (const [field, value] of Object.entries(body)) {
+        if (field === 'is_marked') conversation.isMarked = value === true;
+        else conversation.fields[field] = value;
+      }
+      return { status: 200, body: { ...base, ...body } };
+    }
+    conversation.deletedAt ??= new Date().toISOString();
+    return { status: 200, body: { ...base, is_deleted: true, deleted_at: conversation.deletedAt } };
   };
 
   const conversationView = (c: StoredConversation, withItems: boolean) => {
@@ -237,6 +327,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       id: c.id,
       ...c.fields,
       is_used: c.isUsed,
+      is_marked: c.isMarked,
+      is_deleted: c.deletedAt !== null,
+      deleted_at: c.deletedAt,
       messages: records
         .filter((r) => r.kind === 'message' || (withItems && r.kind !== 'feedback'))
         .map((r) => ({ id: r.id, kind: r.kind, ...r.body })),
@@ -309,6 +402,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return answer(denied);
     }
     if (method === 'GET') return answer(read(url));
+    const managed = /^\/api\/conversations\/(\d+)\/(rename|mark|update|delete)\/$/.exec(url.pathname);
+    if (managed) return answer(await manage(request, method, Number(managed[1]), managed[2] as string));
     if (method !== 'POST') {
       request.resume();
       return answer(detail(405, `Method "${method}" not allowed.`));

@@ -36,6 +36,10 @@ export interface StoredConversation {
   isUsed: boolean;
   /** How many create calls named it (the first one created it). */
   createCalls: number;
+  /** Marked by the mark or update endpoint. */
+  isMarked: boolean;
+  /** When it was soft-deleted, or null. */
+  deletedAt: string | null;
 }
 
 /** Everything the receiver accepted, in memory, with an optional JSON-lines copy. */
@@ -85,9 +89,12 @@ export class DevStore {
     const conversation: StoredConversation = {
       id: this.nextId++,
       conversationId,
-      fields: body,
+      // A copy: the management endpoints change it, the stored create record stays as sent.
+      fields: { ...body },
       isUsed: body.is_used === true,
       createCalls: 1,
+      isMarked: false,
+      deletedAt: null,
     };
     this.conversationsById.set(conversationId, conversation);
     return { conversation, created: true };

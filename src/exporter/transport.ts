@@ -19,9 +19,17 @@ export class TransportError extends Error {
   }
 }
 
-/** Sends JSON POSTs to one base URL. Knows nothing of spans or AgentSight. */
+/** Sends JSON requests to one base URL. Knows nothing of spans or AgentSight. */
 export interface Transport {
   post(path: string, body: string, headers: Record<string, string>, timeoutMillis: number): Promise<HttpAnswer>;
+  /** Any method; a body (JSON) only when given, and then with its content type. */
+  request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMillis: number,
+  ): Promise<HttpAnswer>;
   /** Closes idle and open connections. */
   close(): Promise<void>;
 }
@@ -36,7 +44,7 @@ const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUP
 /** One suppressed root context serves every request: building it per request is wasted work. */
 const UNTRACED = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
 
-/** Answers longer than this are not read: only error texts and ids are needed from them. */
+/** Answers longer than this are not read by default: delivery needs only error texts and ids. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 function transportError(error: unknown): TransportError {
@@ -55,25 +63,35 @@ export function createHttpTransport(
   base: URL,
   fixedHeaders: Readonly<Record<string, string>>,
   connections: number,
+  maxAnswerBytes = MAX_ANSWER_BYTES,
 ): Transport {
   const pool = new Pool(base.origin, { connections, keepAliveTimeout: 10_000 });
   // API paths start with a slash; the base may or may not end with one.
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  const post = async (path: string, body: string, headers: Record<string, string>, timeoutMillis: number) => {
+  const request = async (
+    method: string,
+    path: string,
+    body: string | undefined,
+    headers: Record<string, string>,
+    timeoutMillis: number,
+  ) => {
     // One deadline for the whole exchange (undici's own timeouts are per phase and coarse).
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMillis);
     try {
       const answer = await pool.request({
         path: `${basePath}${path}`,
-        method: 'POST',
-        headers: { ...fixedHeaders, ...headers, 'content-type': 'application/json' },
+        method: method as 'POST',
+        headers:
+          body === undefined
+            ? { ...fixedHeaders, ...headers }
+            : { ...fixedHeaders, ...headers, 'content-type': 'application/json' },
         body,
         signal: deadline.signal,
       });
       const length = Number(answer.headers['content-length'] ?? 0);
-      if (length > MAX_ANSWER_BYTES) {
+      if (length > maxAnswerBytes) {
         await answer.body.dump();
         return { status: answer.statusCode, headers: answer.headers, text: '' };
       }
@@ -88,7 +106,9 @@ export function createHttpTransport(
 
   return {
     post: (path, body, headers, timeoutMillis) =>
-      context.with(UNTRACED, post, undefined, path, body, headers, timeoutMillis),
+      context.with(UNTRACED, request, undefined, 'POST', path, body, headers, timeoutMillis),
+    request: (method, path, body, headers, timeoutMillis) =>
+      context.with(UNTRACED, request, undefined, method, path, body, headers, timeoutMillis),
     close: () => pool.destroy(),
   };
 }

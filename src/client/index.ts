@@ -1,0 +1,10 @@
+export {
+  AgentSightApiError,
+  AgentSightClient,
+  type AgentSightClientOptions,
+  type ApiObject,
+  type ConversationFilters,
+  type ConversationRef,
+  type ConversationUpdate,
+  type Sentiment,
+} from './agentsight-client';
