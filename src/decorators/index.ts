@@ -16,6 +16,7 @@ export type {
   ConversationDevice,
   ConversationEnvironment,
   ConversationFields,
+  Feedback,
   Metadata,
   TokenUsage,
   TrackActionCallOptions,
@@ -25,5 +26,5 @@ export type {
   ValueOrFactory,
 } from './options';
 export { ConversationId, CustomerId, HumanMessage } from './parameters';
-export { trackAgentMessage, trackButton, trackHumanMessage, trackTokenUsage } from './records';
+export { trackAgentMessage, trackButton, trackFeedback, trackHumanMessage, trackTokenUsage } from './records';
 export { DEFAULT_MAX_VALUE_LENGTH } from './serialize';

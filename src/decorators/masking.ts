@@ -10,7 +10,9 @@ export type MaskField =
   | 'action.error'
   | 'action.metadata'
   | 'button.value'
-  | 'button.metadata';
+  | 'button.metadata'
+  | 'feedback.comment'
+  | 'feedback.metadata';
 
 /**
  * Rewrites one string value before it is set on a span: the whole text of a message, a string

@@ -129,6 +129,16 @@ export interface ButtonClick {
   metadata?: Metadata;
 }
 
+/** Feedback on the conversation, for `trackFeedback`. */
+export interface Feedback {
+  /** How the end user felt about the conversation. */
+  sentiment: 'positive' | 'neutral' | 'negative';
+  /** Their words (AgentSight keeps at most 5000 characters). */
+  comment?: string;
+  /** Extra facts. */
+  metadata?: Metadata;
+}
+
 /** Token counts, for `trackTokenUsage`. Missing counts are 0; `totalTokens` defaults to prompt + completion. */
 export interface TokenUsage {
   /** Prompt (input) tokens. */

@@ -6,6 +6,9 @@ import {
   ATTR_AGENTSIGHT_BUTTON_LABEL,
   ATTR_AGENTSIGHT_BUTTON_METADATA,
   ATTR_AGENTSIGHT_BUTTON_VALUE,
+  ATTR_AGENTSIGHT_FEEDBACK_COMMENT,
+  ATTR_AGENTSIGHT_FEEDBACK_METADATA,
+  ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT,
   ATTR_AGENTSIGHT_MESSAGE_CONTENT,
   ATTR_AGENTSIGHT_MESSAGE_METADATA,
   ATTR_AGENTSIGHT_MESSAGE_SENDER,
@@ -16,20 +19,23 @@ import {
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
 } from '../semconv/attributes';
 import {
+  AGENTSIGHT_FEEDBACK_SENTIMENT_VALUES,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
+  AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
   AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
   AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
   SPAN_NAME_AGENT_MESSAGE,
   SPAN_NAME_BUTTON,
+  SPAN_NAME_FEEDBACK,
   SPAN_NAME_HUMAN_MESSAGE,
   SPAN_NAME_TOKEN_USAGE,
 } from '../semconv/values';
 import { metadataJson } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
 import { maskFor } from './masking';
-import type { ButtonClick, Metadata, TokenUsage } from './options';
+import type { ButtonClick, Feedback, Metadata, TokenUsage } from './options';
 import { resolveMaxValueLength, toBoundedText } from './serialize';
 import { currentTracer } from './tracer';
 
@@ -184,5 +190,42 @@ export function trackTokenUsage(usage: TokenUsage): void {
     if (total > 0) own[ATTR_AGENTSIGHT_USAGE_TOTAL_TOKENS] = total;
     if (embedding > 0) own[ATTR_AGENTSIGHT_USAGE_EMBEDDING_TOKENS] = embedding;
     recordMoment(SPAN_NAME_TOKEN_USAGE, conversation, own, context.active());
+  });
+}
+
+const SENTIMENTS: ReadonlySet<unknown> = new Set(AGENTSIGHT_FEEDBACK_SENTIMENT_VALUES);
+
+/** AgentSight's limit for a feedback comment (§3.6). */
+const MAX_COMMENT_LENGTH = 5_000;
+
+/**
+ * Records the end user's feedback on the active conversation. It is delivered after the
+ * conversation's record, linked to it (the Python SDK sends feedback only through its manager;
+ * `AgentSightClient.submitFeedback` does that outside a turn). An unknown sentiment is skipped
+ * with a warning; a comment is cut to AgentSight's 5000 characters.
+ */
+export function trackFeedback(feedback: Feedback): void {
+  inActiveConversation('trackFeedback', (conversation) => {
+    const sentiment = feedback?.sentiment;
+    if (!SENTIMENTS.has(sentiment)) {
+      log.warn('trackFeedback needs a sentiment of positive, neutral or negative; the feedback was not recorded');
+      return;
+    }
+    const own: Attributes = {
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
+      [ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT]: sentiment,
+    };
+    const limit = Math.min(MAX_COMMENT_LENGTH, resolveMaxValueLength(undefined));
+    const comment = nonBlankText(feedback.comment);
+    if (comment !== undefined) {
+      own[ATTR_AGENTSIGHT_FEEDBACK_COMMENT] = toBoundedText(comment, limit, maskFor('feedback.comment')) as string;
+    }
+    const metadataText = metadataJson(
+      feedback.metadata,
+      resolveMaxValueLength(undefined),
+      maskFor('feedback.metadata'),
+    );
+    if (metadataText !== undefined) own[ATTR_AGENTSIGHT_FEEDBACK_METADATA] = metadataText;
+    recordMoment(SPAN_NAME_FEEDBACK, conversation, own, context.active());
   });
 }

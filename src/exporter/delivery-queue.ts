@@ -275,7 +275,9 @@ export class DeliveryQueue {
       // Items go out in the order they happened; span clocks can disagree with that order by up
       // to a millisecond, so a timestamp that would step back is moved just after the last one.
       let body = item.body;
-      if (item.atMicros <= queue.memory.lastMicros) {
+      if (!('timestamp' in body)) {
+        // Feedback carries no timestamp: the API stamps it; its place in the order is enough.
+      } else if (item.atMicros <= queue.memory.lastMicros) {
         queue.memory.lastMicros += 1;
         body = { ...body, timestamp: timestampFromMicroseconds(queue.memory.lastMicros) };
       } else {

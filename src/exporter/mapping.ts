@@ -24,6 +24,9 @@ import {
   ATTR_AGENTSIGHT_CONVERSATION_METADATA,
   ATTR_AGENTSIGHT_CONVERSATION_NAME,
   ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
+  ATTR_AGENTSIGHT_FEEDBACK_COMMENT,
+  ATTR_AGENTSIGHT_FEEDBACK_METADATA,
+  ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT,
   ATTR_AGENTSIGHT_MESSAGE_CONTENT,
   ATTR_AGENTSIGHT_MESSAGE_METADATA,
   ATTR_AGENTSIGHT_MESSAGE_SENDER,
@@ -37,6 +40,7 @@ import {
   AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
   AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
+  AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
   AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
 } from '../semconv/values';
 import type {
@@ -44,6 +48,7 @@ import type {
   ButtonPayload,
   ConversationPayload,
   ConversationPlan,
+  FeedbackPayload,
   JsonObject,
   MessagePayload,
   PlannedItem,
@@ -77,8 +82,14 @@ const IDENTIFIER_KEYS: ReadonlySet<string> = new Set([
   ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID,
   ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS,
   ATTR_AGENTSIGHT_CONVERSATION_SOURCE,
+  ATTR_AGENTSIGHT_FEEDBACK_COMMENT,
+  ATTR_AGENTSIGHT_FEEDBACK_METADATA,
+  ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT,
   ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE,
 ]);
+
+/** The feedback comment limit of the API (§3.6). */
+const MAX_COMMENT_LENGTH = 5_000;
 
 /** The conversation name limit of the API (§3.1, §3.11). */
 const MAX_NAME_LENGTH = 255;
@@ -275,11 +286,32 @@ function buttonItem(span: ReadableSpan, conversationId: string, options: Mapping
   };
 }
 
+const SENTIMENTS: ReadonlySet<unknown> = new Set(['positive', 'neutral', 'negative']);
+
+function feedbackItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
+  const a = span.attributes;
+  const sentiment = a[ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT];
+  if (!SENTIMENTS.has(sentiment)) return `unknown sentiment "${loggable(sentiment, 40)}"`;
+  const body: FeedbackPayload = { sentiment: sentiment as string, conversation_id: conversationId };
+  const comment = text(a, ATTR_AGENTSIGHT_FEEDBACK_COMMENT);
+  if (comment !== undefined) body.comment = truncate(comment, Math.min(MAX_COMMENT_LENGTH, options.maxFieldLength));
+  const metadata = jsonObject(a, ATTR_AGENTSIGHT_FEEDBACK_METADATA, options.maxFieldLength);
+  if (metadata !== undefined) body.metadata = metadata;
+  return {
+    kind: 'feedback',
+    body,
+    idempotencyKey: spanKey(span, 'feedback'),
+    label: `${sentiment as string} feedback`,
+    atMicros: toMicroseconds(span.endTime),
+  };
+}
+
 // A Map, not an object literal: a kind such as `constructor` or `__proto__` must find nothing.
 const MAPPERS: ReadonlyMap<unknown, SpanMapper> = new Map<unknown, SpanMapper>([
   [AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE, messageItem],
   [AGENTSIGHT_SPAN_KIND_VALUE_ACTION, actionItem],
   [AGENTSIGHT_SPAN_KIND_VALUE_BUTTON, buttonItem],
+  [AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK, feedbackItem],
 ]);
 
 /** A span time that can be written as a timestamp: whole seconds and nanoseconds in range. */

@@ -54,8 +54,19 @@ export interface ButtonPayload {
   metadata: JsonObject;
 }
 
+/**
+ * Body of `POST /api/conversation-feedbacks/` (§3.6) without the backend id. It has no
+ * timestamp: the API stamps feedback itself.
+ */
+export interface FeedbackPayload {
+  sentiment: string;
+  conversation_id: string;
+  comment?: string;
+  metadata?: JsonObject;
+}
+
 /** Which endpoint an item goes to. */
-export type ItemKind = 'message' | 'action' | 'button' | 'token_usage';
+export type ItemKind = 'message' | 'action' | 'button' | 'token_usage' | 'feedback';
 
 /** API path of each kind of item. */
 export const ITEM_PATHS: Readonly<Record<ItemKind | 'conversation', string>> = {
@@ -64,12 +75,13 @@ export const ITEM_PATHS: Readonly<Record<ItemKind | 'conversation', string>> = {
   action: '/api/action_logs/',
   token_usage: '/api/action_logs/',
   button: '/api/buttons/',
+  feedback: '/api/conversation-feedbacks/',
 };
 
 /** One request to make for a conversation, after its record exists. */
 export interface PlannedItem {
   readonly kind: ItemKind;
-  readonly body: MessagePayload | ActionPayload | ButtonPayload;
+  readonly body: MessagePayload | ActionPayload | ButtonPayload | FeedbackPayload;
   /** Stable for this item across retries: derived from its span(s) and kind. */
   readonly idempotencyKey: string;
   /** What to call it in logs: `message`, `action "calculator"`, ... */

@@ -206,6 +206,30 @@ export const ATTR_AGENTSIGHT_BUTTON_VALUE = 'agentsight.button.value' as const;
  */
 export const ATTR_AGENTSIGHT_BUTTON_METADATA = 'agentsight.button.metadata' as const;
 
+/**
+ * Sentiment of feedback recorded in a conversation: `positive`, `neutral` or `negative`.
+ *
+ * @example 'positive'
+ * @experimental
+ */
+export const ATTR_AGENTSIGHT_FEEDBACK_SENTIMENT = 'agentsight.feedback.sentiment' as const;
+
+/**
+ * The end user's comment on the conversation (at most 5000 characters).
+ *
+ * @example 'Solved my problem'
+ * @experimental
+ */
+export const ATTR_AGENTSIGHT_FEEDBACK_COMMENT = 'agentsight.feedback.comment' as const;
+
+/**
+ * Feedback metadata as a JSON object string.
+ *
+ * @example '{"page":"checkout"}'
+ * @experimental
+ */
+export const ATTR_AGENTSIGHT_FEEDBACK_METADATA = 'agentsight.feedback.metadata' as const;
+
 // ---------------------------------------------------------------------------------------------
 // Token usage recorded by hand (`trackTokenUsage`). Prompt and completion counts use the GenAI
 // keys below; these two have no GenAI equivalent.

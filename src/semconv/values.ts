@@ -14,6 +14,13 @@ export const AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE = 'message' as const;
 export const AGENTSIGHT_SPAN_KIND_VALUE_BUTTON = 'button' as const;
 /** Token usage recorded by hand with `trackTokenUsage`: a zero-length span. */
 export const AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE = 'token_usage' as const;
+/** Feedback on the conversation recorded with `trackFeedback`: a zero-length span. */
+export const AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK = 'feedback' as const;
+
+// --- agentsight.feedback.sentiment ----------------------------------------------------------
+
+/** Every `agentsight.feedback.sentiment` value (agentsight-api.md §5.4). */
+export const AGENTSIGHT_FEEDBACK_SENTIMENT_VALUES = ['positive', 'neutral', 'negative'] as const;
 
 // --- agentsight.message.sender --------------------------------------------------------------
 
@@ -61,6 +68,8 @@ export const SPAN_NAME_AGENT_MESSAGE = 'agentsight.agent_message' as const;
 export const SPAN_NAME_BUTTON = 'agentsight.button' as const;
 /** Span name of a token usage record. */
 export const SPAN_NAME_TOKEN_USAGE = 'agentsight.token_usage' as const;
+/** Span name of a feedback record. */
+export const SPAN_NAME_FEEDBACK = 'agentsight.feedback' as const;
 
 // --- names shared by the instrumentation and the exporter side ------------------------------
 
