@@ -335,14 +335,12 @@ export class AgentSightClient {
       jitter: 0.2,
     };
     for (let attempt = 0; ; attempt++) {
-      let answer: HttpAnswer | undefined;
-      let failure: AgentSightApiError;
-      let retryAfter: number | undefined;
+      let answer: HttpAnswer;
       try {
         answer = await this.transport.request(method, path, payload, {}, this.config.timeoutMillis);
       } catch (error) {
         const code = error instanceof TransportError ? error.code : 'ERROR';
-        failure = new AgentSightApiError(0, this.redact(`${method} ${path}: ${(error as Error).message}`), code);
+        const failure = new AgentSightApiError(0, this.redact(`${method} ${path}: ${(error as Error).message}`), code);
         // A refused connection never reached the API: safe to try again even if not idempotent.
         const again = isRetryableError(code) && (idempotent || code === 'ECONNREFUSED');
         if (!again || attempt >= this.config.maxRetries) throw failure;
@@ -350,11 +348,11 @@ export class AgentSightClient {
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) return parseObject(answer.text);
-      failure = new AgentSightApiError(
+      const failure = new AgentSightApiError(
         answer.status,
         this.redact(`${method} ${path.split('?')[0]}: ${answer.status} ${apiErrorText(answer.text)}`),
       );
-      retryAfter = retryAfterMillis(single(answer.headers['retry-after']), Date.now());
+      const retryAfter = retryAfterMillis(single(answer.headers['retry-after']), Date.now());
       if (!idempotent || !isRetryableStatus(answer.status) || attempt >= this.config.maxRetries) throw failure;
       await sleep(retryDelayMillis(attempt + 1, policy, retryAfter, Math.random()));
     }
