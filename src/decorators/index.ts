@@ -26,5 +26,12 @@ export type {
   ValueOrFactory,
 } from './options';
 export { ConversationId, CustomerId, HumanMessage } from './parameters';
-export { trackAgentMessage, trackButton, trackFeedback, trackHumanMessage, trackTokenUsage } from './records';
+export {
+  initializeConversation,
+  trackAgentMessage,
+  trackButton,
+  trackFeedback,
+  trackHumanMessage,
+  trackTokenUsage,
+} from './records';
 export { DEFAULT_MAX_VALUE_LENGTH } from './serialize';

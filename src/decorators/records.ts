@@ -1,4 +1,5 @@
 import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
+import { boundedIdentifier } from '../common/identifier';
 import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
@@ -24,18 +25,20 @@ import {
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
   AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
+  AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE,
   AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
   AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
   SPAN_NAME_AGENT_MESSAGE,
   SPAN_NAME_BUTTON,
   SPAN_NAME_FEEDBACK,
   SPAN_NAME_HUMAN_MESSAGE,
+  SPAN_NAME_INITIALIZE,
   SPAN_NAME_TOKEN_USAGE,
 } from '../semconv/values';
-import { metadataJson } from './conversation-attributes';
+import { conversationAttributes, metadataJson } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
 import { maskFor } from './masking';
-import type { ButtonClick, Feedback, Metadata, TokenUsage } from './options';
+import type { ButtonClick, ConversationFields, Feedback, Metadata, TokenUsage } from './options';
 import { resolveMaxValueLength, toBoundedText } from './serialize';
 import { currentTracer } from './tracer';
 
@@ -228,4 +231,35 @@ export function trackFeedback(feedback: Feedback): void {
     if (metadataText !== undefined) own[ATTR_AGENTSIGHT_FEEDBACK_METADATA] = metadataText;
     recordMoment(SPAN_NAME_FEEDBACK, conversation, own, context.active());
   });
+}
+
+/**
+ * Marks a possible interaction (for example, the chat widget was loaded) without a turn: the
+ * conversation is created in AgentSight with `is_used: false`, at the next hand-over, and is not
+ * made the active conversation. A later turn of the same conversation marks it used (its record
+ * says `is_used: true`). The Python SDK's `initialize_conversation`; `conversationId` is required.
+ *
+ * @returns the conversation id as recorded (cut and cleaned like every id), or undefined when
+ *   none was given
+ */
+export function initializeConversation(fields: ConversationFields): string | undefined {
+  try {
+    const chosen = nonBlankText(fields?.conversationId);
+    if (chosen === undefined) {
+      log.warn('initializeConversation needs a conversationId; nothing was recorded');
+      return undefined;
+    }
+    const conversationId = boundedIdentifier(chosen);
+    const conversation = conversationAttributes(conversationId, fields, undefined, resolveMaxValueLength(undefined));
+    recordMoment(
+      SPAN_NAME_INITIALIZE,
+      conversation,
+      { [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE },
+      context.active(),
+    );
+    return conversationId;
+  } catch (error) {
+    log.warn('initializeConversation could not record', error);
+    return undefined;
+  }
 }

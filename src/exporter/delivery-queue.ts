@@ -79,7 +79,9 @@ interface ConversationMemory {
 
 /** One conversation's waiting work: its record until created, then its items, in order. */
 interface ConversationQueue {
+  /** The lane: the conversation id, or a separate one for an initialising record. */
   readonly id: string;
+  readonly conversationId: string;
   readonly memory: ConversationMemory;
   /** The create request, sent first while the backend id is unknown. */
   readonly record: QueuedRequest;
@@ -161,6 +163,11 @@ export class DeliveryQueue {
   enqueue(plans: readonly ConversationPlan[]): void {
     const now = this.clock();
     for (const plan of plans) {
+      if (plan.initializeOnly === true) {
+        if (!this.closed && now >= this.refusedUntil)
+          this.enqueuePlan(plan, now, `\u0000initialize ${plan.conversationId}`);
+        continue;
+      }
       if (this.closed || now < this.refusedUntil) {
         const reason = this.closed ? 'shutdown' : 'unauthorized';
         const message = this.closed ? 'the exporter is shut down' : this.refusedMessage;
@@ -233,10 +240,12 @@ export class DeliveryQueue {
     this.resolveFlushes();
   }
 
-  private enqueuePlan(plan: ConversationPlan, now: number): void {
-    let queue = this.queues.get(plan.conversationId);
+  /** `lane` separates an initialising record from the conversation's own queue (and its memory). */
+  private enqueuePlan(plan: ConversationPlan, now: number, lane: string = plan.conversationId): void {
+    let queue = this.queues.get(lane);
     if (queue === undefined) {
-      const memory = this.memory.get(plan.conversationId) ?? { backendId: undefined, lastMicros: 0 };
+      const remembered = lane === plan.conversationId ? this.memory.get(lane) : undefined;
+      const memory = remembered ?? { backendId: undefined, lastMicros: 0 };
       const json = JSON.stringify(plan.record);
       const record: QueuedRequest = {
         path: ITEM_PATHS.conversation,
@@ -253,7 +262,8 @@ export class DeliveryQueue {
         return;
       }
       queue = {
-        id: plan.conversationId,
+        id: lane,
+        conversationId: plan.conversationId,
         memory,
         record,
         recordDone: memory.backendId !== undefined,
@@ -264,7 +274,7 @@ export class DeliveryQueue {
         notBefore: 0,
       };
       if (!queue.recordDone) this.account(record.bytes, 0);
-      this.queues.set(plan.conversationId, queue);
+      this.queues.set(lane, queue);
     }
     for (const item of plan.items) {
       if (!this.fits(MIN_ITEM_BYTES)) {
@@ -388,7 +398,8 @@ export class DeliveryQueue {
         }
         queue.memory.backendId = id;
         queue.recordDone = true;
-        this.memory.set(queue.id, queue.memory);
+        // An initialising record's id is not remembered: the first turn must still send its own.
+        if (queue.id === queue.conversationId) this.memory.set(queue.id, queue.memory);
         this.account(-request.bytes, 0);
         this.counters.conversationsCreated += 1;
       } else {
@@ -401,7 +412,7 @@ export class DeliveryQueue {
       this.breaker.succeeded();
       if (outcome.reason === 'unauthorized') {
         this.example({
-          conversationId: queue.id,
+          conversationId: queue.conversationId,
           label: request.label,
           reason: outcome.reason,
           message: outcome.message,
@@ -413,7 +424,7 @@ export class DeliveryQueue {
       }
       if (isRecord) this.rejectConversation(queue, outcome.reason, outcome.message);
       else {
-        this.drop(outcome.reason, queue.id, request.label, outcome.message);
+        this.drop(outcome.reason, queue.conversationId, request.label, outcome.message);
         this.removeHead(queue);
       }
       return;
@@ -434,7 +445,7 @@ export class DeliveryQueue {
         const message = `${outcome.message} (after ${request.failures} tries)`;
         if (isRecord) this.rejectConversation(queue, 'retries_exhausted', message);
         else {
-          this.drop('retries_exhausted', queue.id, request.label, message);
+          this.drop('retries_exhausted', queue.conversationId, request.label, message);
           this.removeHead(queue);
         }
         return;
@@ -485,12 +496,12 @@ export class DeliveryQueue {
 
   /** The record was refused for good: its items cannot be linked, and go with it. */
   private rejectConversation(queue: ConversationQueue, reason: DropReason, message: string): void {
-    this.example({ conversationId: queue.id, label: queue.record.label, reason, message });
+    this.example({ conversationId: queue.conversationId, label: queue.record.label, reason, message });
     this.account(-queue.record.bytes, 0);
     while (pendingItems(queue) > 0) {
       const item = queue.items[queue.head] as QueuedRequest;
       const why = reason === 'max_age' ? reason : 'conversation_rejected';
-      this.drop(why, queue.id, item.label, `its conversation was not created: ${message}`);
+      this.drop(why, queue.conversationId, item.label, `its conversation was not created: ${message}`);
       this.removeHead(queue);
     }
     this.queues.delete(queue.id);
@@ -507,7 +518,7 @@ export class DeliveryQueue {
       }
       const first = queue.head + keep;
       for (const item of queue.items.slice(first)) {
-        this.drop(reason, queue.id, item.label, message);
+        this.drop(reason, queue.conversationId, item.label, message);
         this.account(-item.bytes, -1);
       }
       queue.items.length = Math.min(queue.items.length, first);
@@ -542,7 +553,7 @@ export class DeliveryQueue {
       }
       while (pendingItems(queue) > 0 && (queue.items[queue.head] as QueuedRequest).queuedAt < oldest) {
         const item = queue.items[queue.head] as QueuedRequest;
-        this.drop('max_age', queue.id, item.label, `waited over ${this.settings.maxItemAgeMillis} ms`);
+        this.drop('max_age', queue.conversationId, item.label, `waited over ${this.settings.maxItemAgeMillis} ms`);
         this.removeHead(queue);
         dropped = true;
       }

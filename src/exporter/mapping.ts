@@ -41,6 +41,7 @@ import {
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
   AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
   AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
+  AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE,
   AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
 } from '../semconv/values';
 import type {
@@ -171,6 +172,7 @@ function conversationRecord(
   spans: readonly ReadableSpan[],
   startedAt: HrTime,
   options: MappingOptions,
+  used: boolean,
 ): ConversationPayload {
   const ordered = [...spans].sort(
     (a, b) =>
@@ -198,7 +200,7 @@ function conversationRecord(
     source: first(ATTR_AGENTSIGHT_CONVERSATION_SOURCE) ?? null,
     language: first(ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE) ?? null,
     name: name === undefined ? null : truncate(name, MAX_NAME_LENGTH),
-    is_used: true,
+    is_used: used,
     environment: environment !== undefined && ENVIRONMENTS.has(environment) ? environment : options.environment,
     metadata: metadataSpan
       ? (jsonObject(metadataSpan.attributes, ATTR_AGENTSIGHT_CONVERSATION_METADATA, options.maxFieldLength) ?? null)
@@ -436,10 +438,16 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
 
     // Stable: an item and the usage of the same span keep the item first.
     ordered.sort((x, y) => x.endOrder - y.endOrder);
+    // Spans of initializeConversation alone: the record says is_used false and goes on its own.
+    const initializeOnly = readable.every(
+      (span) => span.attributes[ATTR_AGENTSIGHT_SPAN_KIND] === AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE,
+    );
     plans.push({
       conversationId,
-      record: conversationRecord(conversationId, readable, earliestStart, options),
-      recordIdempotencyKey: `conversation-${shortHash(conversationId)}`,
+      ...(initializeOnly ? { initializeOnly } : {}),
+      record: conversationRecord(conversationId, readable, earliestStart, options, !initializeOnly),
+      // An initialising record is another request than the turn's (is_used differs): its own key.
+      recordIdempotencyKey: `${initializeOnly ? 'initialize' : 'conversation'}-${shortHash(conversationId)}`,
       items: ordered.map((o) => o.item),
     });
   }

@@ -16,7 +16,8 @@ export interface ConversationPayload {
   source: string | null;
   language: string | null;
   name: string | null;
-  is_used: true;
+  /** True for a conversation that happened; false for one only initialised (`initializeConversation`). */
+  is_used: boolean;
   environment: string;
   metadata: JsonObject | null;
 }
@@ -96,4 +97,10 @@ export interface ConversationPlan {
   readonly record: ConversationPayload;
   readonly recordIdempotencyKey: string;
   readonly items: readonly PlannedItem[];
+  /**
+   * Only `initializeConversation` spans: the record (`is_used: false`) is sent on its own, at
+   * once, and its id is not remembered, so the first real turn's record (`is_used: true`) is
+   * still sent and marks the conversation used (§3.1).
+   */
+  readonly initializeOnly?: boolean;
 }

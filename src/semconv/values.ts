@@ -14,6 +14,11 @@ export const AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE = 'message' as const;
 export const AGENTSIGHT_SPAN_KIND_VALUE_BUTTON = 'button' as const;
 /** Token usage recorded by hand with `trackTokenUsage`: a zero-length span. */
 export const AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE = 'token_usage' as const;
+/**
+ * A conversation initialised with `initializeConversation` (a possible interaction, e.g. a chat
+ * widget loaded): a zero-length span; alone it creates the conversation with `is_used: false`.
+ */
+export const AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE = 'initialize' as const;
 /** Feedback on the conversation recorded with `trackFeedback`: a zero-length span. */
 export const AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK = 'feedback' as const;
 
@@ -68,6 +73,8 @@ export const SPAN_NAME_AGENT_MESSAGE = 'agentsight.agent_message' as const;
 export const SPAN_NAME_BUTTON = 'agentsight.button' as const;
 /** Span name of a token usage record. */
 export const SPAN_NAME_TOKEN_USAGE = 'agentsight.token_usage' as const;
+/** Span name of an initialised conversation. */
+export const SPAN_NAME_INITIALIZE = 'agentsight.initialize_conversation' as const;
 /** Span name of a feedback record. */
 export const SPAN_NAME_FEEDBACK = 'agentsight.feedback' as const;
 
