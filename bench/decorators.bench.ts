@@ -36,7 +36,30 @@ const ACTION_ATTRIBUTES: Attributes = {
   [semconv.ATTR_GEN_AI_TOOL_NAME]: 'lookup',
 };
 
-/** What a careful user writes without the library: the same span, values through JSON.stringify. */
+/** The attributes a careful user sets by hand around the call: values through JSON.stringify. */
+function setByHand(
+  span: Span,
+  tools: ToolsModule,
+  sku: string,
+  conversation: Attributes | undefined,
+  withOptions: boolean,
+) {
+  if (conversation) span.setAttributes(conversation);
+  if (withOptions) {
+    span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_TOOLS_USED, JSON.stringify(tools.TOOLS_USED));
+    span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_METADATA, JSON.stringify(tools.METADATA));
+  }
+  span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
+}
+
+/** The error path a careful user writes: the exception, ERROR status, rethrown. */
+function recordFailure(span: Span, error: unknown): never {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+  throw error;
+}
+
+/** What a careful user writes without the library: the same span, sync. */
 export function handWritten(
   tools: ToolsModule,
   sku: string,
@@ -50,19 +73,12 @@ export function handWritten(
       { kind: SpanKind.INTERNAL, attributes: ACTION_ATTRIBUTES },
       (span: Span) => {
         try {
-          if (conversation) span.setAttributes(conversation);
-          if (withOptions) {
-            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_TOOLS_USED, JSON.stringify(tools.TOOLS_USED));
-            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_METADATA, JSON.stringify(tools.METADATA));
-          }
-          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
+          setByHand(span, tools, sku, conversation, withOptions);
           const result = tools.lookup(sku);
           span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_RESPONSE, result);
           return result;
         } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
+          return recordFailure(span, error);
         } finally {
           span.end();
         }
@@ -84,19 +100,12 @@ export function handWrittenAsync(
       { kind: SpanKind.INTERNAL, attributes: ACTION_ATTRIBUTES },
       async (span: Span) => {
         try {
-          if (conversation) span.setAttributes(conversation);
-          if (withOptions) {
-            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_TOOLS_USED, JSON.stringify(tools.TOOLS_USED));
-            span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_METADATA, JSON.stringify(tools.METADATA));
-          }
-          span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_ARGUMENTS, JSON.stringify([sku]));
+          setByHand(span, tools, sku, conversation, withOptions);
           const result = await Promise.resolve(tools.lookup(sku));
           span.setAttribute(semconv.ATTR_AGENTSIGHT_ACTION_RESPONSE, result);
           return result;
         } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
+          return recordFailure(span, error);
         } finally {
           span.end();
         }

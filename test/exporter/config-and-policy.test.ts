@@ -4,6 +4,7 @@ import { apiErrorText } from '#internal/exporter/api-errors';
 import { resolveExporterConfig } from '#internal/exporter/config';
 import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '#internal/exporter/retry';
 import { TEST_API_KEY } from '../helpers/receiver';
+import { type CapturedStderr, captureStderr } from '../helpers/stderr';
 
 const ENV_KEYS = ['AGENTSIGHT_API_KEY', 'AGENTSIGHT_API_ENDPOINT', 'AGENTSIGHT_ENVIRONMENT'] as const;
 
@@ -142,18 +143,14 @@ describe('API error texts (agentsight-api.md §6.3)', () => {
 });
 
 describe('friendly failure modes', () => {
+  let captured: CapturedStderr;
   let stderr: string[];
-  let write: typeof process.stderr.write;
   beforeEach(() => {
-    stderr = [];
-    write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      stderr.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
+    captured = captureStderr();
+    stderr = captured.lines;
   });
   afterEach(() => {
-    process.stderr.write = write;
+    captured.restore();
     delete process.env.AGENTSIGHT_DISABLED;
   });
 

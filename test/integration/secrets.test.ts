@@ -11,6 +11,7 @@ import {
 import { expect } from 'chai';
 import { captureDiag } from '../helpers/diag';
 import { TEST_API_KEY } from '../helpers/receiver';
+import { captureStderr } from '../helpers/stderr';
 import { startTracing, stopTracing } from '../helpers/tracing';
 
 /** A hostile API: refuses every request and echoes the key back, in other cases, in body and headers. */
@@ -33,12 +34,7 @@ describe('the API key never reaches any output', () => {
   it('redacts a key the server echoes, in any case, from logs, errors, counters and stderr', async () => {
     const echo = await startEchoServer();
     const diag = captureDiag();
-    const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      stderr.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
+    const stderr = captureStderr();
     let error: unknown;
     const processor = new AgentSightSpanProcessor({ apiKey: TEST_API_KEY, endpoint: echo.url });
     const tracing = startTracing([processor]);
@@ -48,7 +44,7 @@ describe('the API key never reaches any output', () => {
         error = e;
       });
     } finally {
-      process.stderr.write = write;
+      stderr.restore();
       diag.restore();
       await stopTracing(tracing);
       echo.server.close();
@@ -63,7 +59,7 @@ describe('the API key never reaches any output', () => {
       JSON.stringify(delivery.failures),
       JSON.stringify(processor.stats()),
       ...diag.all,
-      ...stderr,
+      ...stderr.lines,
       // What the README's own handler prints.
       require('node:util').inspect(error, { depth: 5 }),
     ].join('\n');
@@ -90,17 +86,12 @@ describe('the API key never reaches any output', () => {
       expect(message, endpoint).to.not.contain('hunter2').and.to.not.contain('s3cret');
     }
     // Not strict: the same problem is printed once on stderr, as safely.
-    const stderr: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      stderr.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
+    const stderr = captureStderr();
     try {
       for (const endpoint of cases) new AgentSightSpanExporter({ apiKey: TEST_API_KEY, endpoint });
     } finally {
-      process.stderr.write = write;
+      stderr.restore();
     }
-    expect(stderr.join('')).to.contain('agentsight-otel:').and.not.contain('hunter2').and.not.contain('s3cret');
+    expect(stderr.lines.join('')).to.contain('agentsight-otel:').and.not.contain('hunter2').and.not.contain('s3cret');
   });
 });
