@@ -10,7 +10,10 @@ import { benchPeers } from './peers.bench';
 import { benchSampler } from './sampler.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
-  decorators: benchDecorators,
+  decorators: async () => {
+    await benchDecorators();
+    await benchPeers(); // side by side, in the same run
+  },
   peers: benchPeers,
   exporter: benchExporter,
   'delivery-latency': benchDeliveryLatency,
@@ -23,7 +26,8 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${require('node:os').cpus().length} CPUs`);
   for (const [name, run] of Object.entries(benches)) {
-    if (wanted.length === 0 || wanted.includes(name)) await run();
+    // A bare run skips `peers`: `decorators` already runs them.
+    if (wanted.length === 0 ? name !== 'peers' : wanted.includes(name)) await run();
   }
 }
 
