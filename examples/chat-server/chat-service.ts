@@ -2,7 +2,7 @@
  * The chat service: one decorated method handles one conversation turn, as in the original
  * FastAPI guide's advanced `/chat` endpoint.
  */
-import { TrackConversation, trackAction } from 'agentsight-otel';
+import { TrackConversation, trackAction, trackFeedback } from 'agentsight-otel';
 import type { Assistant } from './assistant';
 
 /** One turn as the HTTP layer hands it over. */
@@ -17,6 +17,13 @@ export interface ChatReply {
   response: string;
   conversationId: string;
   toolsUsed: boolean;
+}
+
+/** The end user's verdict on a conversation, as the HTTP layer hands it over. */
+export interface FeedbackTurn {
+  conversationId: string;
+  sentiment: 'positive' | 'neutral' | 'negative';
+  comment?: string;
 }
 
 /** The assistant failed to answer; the turn was tracked, with a `chat_error` action. */
@@ -53,6 +60,17 @@ export class ChatService {
       }
       throw new AssistantFailure(`The assistant could not answer: ${reason}`);
     }
+  }
+}
+
+/**
+ * Feedback arrives as a request of its own (a thumbs-up under the answer): a turn of the same
+ * conversation that records only the feedback, delivered after the conversation's record.
+ */
+export class FeedbackService {
+  @TrackConversation({ name: 'Advanced Chat', conversationId: (turn: FeedbackTurn) => turn.conversationId })
+  record(turn: FeedbackTurn): void {
+    trackFeedback({ sentiment: turn.sentiment, comment: turn.comment });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { generateConversationId } from 'agentsight-otel';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { AssistantFailure, type ChatService } from './chat-service';
+import { AssistantFailure, type ChatService, FeedbackService } from './chat-service';
 
 /** Body of `POST /chat`, as in the guide. */
 interface ChatBody {
@@ -33,6 +33,24 @@ const chatReplySchema = {
   },
 } as const;
 
+/** Body of `POST /feedback`. */
+interface FeedbackBody {
+  conversation_id: string;
+  sentiment: 'positive' | 'neutral' | 'negative';
+  comment?: string;
+}
+
+const feedbackBodySchema = {
+  type: 'object',
+  required: ['conversation_id', 'sentiment'],
+  additionalProperties: false,
+  properties: {
+    conversation_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$' },
+    sentiment: { type: 'string', enum: ['positive', 'neutral', 'negative'] },
+    comment: { type: 'string', maxLength: 5000 },
+  },
+} as const;
+
 /** Name reported by `/health`. */
 export const SERVICE_NAME = 'agentsight-chat-server';
 
@@ -56,6 +74,13 @@ export function buildServer(chat: ChatService): FastifyInstance {
       return { response: reply.response, conversation_id: reply.conversationId, tools_used: reply.toolsUsed };
     },
   );
+
+  const feedback = new FeedbackService();
+  app.post<{ Body: FeedbackBody }>('/feedback', { schema: { body: feedbackBodySchema } }, async (request) => {
+    const { conversation_id, sentiment, comment } = request.body;
+    feedback.record({ conversationId: conversation_id, sentiment, comment });
+    return { status: 'recorded', conversation_id };
+  });
 
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof AssistantFailure) {

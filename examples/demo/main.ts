@@ -2,7 +2,7 @@
  * `npm run demo`: the guide's chat server, tracked, end to end, on this machine alone.
  *
  * Starts the local AgentSight receiver and (without OPENAI_API_KEY) the offline scripted model,
- * starts the chat server, sends the guide's three requests, shuts telemetry down so everything is
+ * starts the chat server, sends the guide's three requests and a feedback, shuts telemetry down so everything is
  * flushed, and prints each conversation as the receiver stored it.
  *
  * `npm run demo -- --live` sends to the real AgentSight API instead (needs AGENTSIGHT_API_KEY).
@@ -56,6 +56,14 @@ async function main(): Promise<void> {
     });
     console.log(`\nPOST /chat ${JSON.stringify(body)}\n  → ${response.status} ${await response.text()}`);
   }
+  // The user rates the last conversation: a request of its own, tracked as feedback.
+  const rating = { conversation_id: 'web-chat-123', sentiment: 'positive', comment: 'Quick and right' };
+  const rated = await fetch(`${server.url}/feedback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(rating),
+  });
+  console.log(`\nPOST /feedback ${JSON.stringify(rating)}\n  → ${rated.status} ${await rated.text()}`);
 
   await server.close();
   await stopTelemetry(sdk);

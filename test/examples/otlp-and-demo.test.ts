@@ -109,7 +109,7 @@ describe('example: the same spans in Jaeger (OTLP/HTTP) and the one-command demo
     expect(collector.spans.filter((s) => String(attribute(s, 'url.full') ?? '').includes('/api/'))).to.deep.equal([]);
   });
 
-  it('`npm run demo` prints the three transcripts as the receiver stored them, and exits 0', async () => {
+  it('`npm run demo` prints the three transcripts and the feedback as the receiver stored them, and exits 0', async () => {
     const started = Date.now();
     const demo = runNode('build/examples/demo/main.js');
     expect(await demo.exited()).to.equal(0);
@@ -123,9 +123,10 @@ describe('example: the same spans in Jaeger (OTLP/HTTP) and the one-command demo
       /user {5}What is 127 multiplied by 8\?\n.*action {3}calculator \(\d+ ms\) → 1016\n.*tokens {3}prompt \d+ · completion \d+ · total \d+\n.*agent {4}The answer is 1016\./,
     );
     expect(output).to.match(
-      /conversation web-chat-123 \(#\d+\) · "Advanced Chat" · customer user-456 .*\n.*user {5}And what is 1016 divided by 4\?\n.*action {3}calculator \(\d+ ms\) → 254/,
+      /conversation web-chat-123 \(#\d+\) · "Advanced Chat" · customer user-456 .*\n.*user {5}And what is 1016 divided by 4\?\n.*action {3}calculator \(\d+ ms\) → 254\n.*\n.*agent {4}The answer is 254\.\n.*feedback positive Quick and right/,
     );
-    expect(output).to.contain('3 conversations, 14 records stored, 0 requests rejected.');
+    expect(output).to.contain('POST /feedback');
+    expect(output).to.contain('3 conversations, 15 records stored, 0 requests rejected.');
     expect(elapsed, 'the demo is quick').to.be.lessThan(30_000);
   });
 });
