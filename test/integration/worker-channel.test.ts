@@ -79,6 +79,36 @@ describe('delivery thread', () => {
     expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
   });
 
+  it('counts what a dying delivery thread held as delivery_thread_lost, and delivers on from the main thread', async () => {
+    const warnings: string[] = [];
+    const channel = new WorkerChannel(
+      settings(),
+      () => inThreadChannel(settings()),
+      (message) => warnings.push(message),
+    );
+    try {
+      receiver().setHanging(true); // the thread takes the items over and cannot deliver them
+      channel.enqueue(plansFor('held-1'));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(channel.stats().queuedItems, 'the thread reported what it holds').to.equal(1);
+      // The thread dies (as it would on a fatal error in it).
+      await (channel as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      receiver().setHanging(false);
+      channel.enqueue(plansFor('after-1'));
+      await channel.flush(Date.now() + 10_000, false);
+      expect(channel.stats().dropped.delivery_thread_lost).to.equal(1);
+    } finally {
+      await channel.close();
+    }
+    expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
+    expect(
+      receiver()
+        .store.recordsOf('after-1')
+        .map((r) => r.kind),
+    ).to.deep.equal(['conversation', 'message']);
+  });
+
   it('logs through OTel diag at AGENTSIGHT_LOG_LEVEL when the app set no logger', async function () {
     this.timeout(20_000);
     const quiet = runNode('build/test/helpers/export-and-end.js', [receiver().url, TEST_API_KEY]);
