@@ -2,7 +2,7 @@ import { trackConversation, trackHumanMessage } from 'agentsight-otel';
 import { expect } from 'chai';
 import { inThreadChannel } from '#internal/exporter/delivery-channel';
 import { toConversationPlans } from '#internal/exporter/mapping';
-import { WorkerChannel } from '#internal/exporter/worker-channel';
+import { WorkerChannel, type WorkerCode } from '#internal/exporter/worker-channel';
 import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { useTracing } from '../helpers/tracing';
@@ -56,14 +56,22 @@ describe('delivery thread', () => {
     ).to.deep.equal(['conversation', 'message']);
   });
 
-  it('falls back to the main thread, with a warning, when the worker cannot start', async () => {
+  /** A worker channel that falls back to the main thread, and a check that it warned once. */
+  const withFallback = (code?: WorkerCode) => {
     const warnings: string[] = [];
     const channel = new WorkerChannel(
       settings(),
       () => inThreadChannel(settings()),
-      (message) => warnings.push(message),
-      { source: 'throw new Error("this delivery thread cannot start")' },
+      (m) => warnings.push(m),
+      code,
     );
+    const warnedOnce = () =>
+      expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
+    return { channel, warnedOnce };
+  };
+
+  it('falls back to the main thread, with a warning, when the worker cannot start', async () => {
+    const { channel, warnedOnce } = withFallback({ source: 'throw new Error("this delivery thread cannot start")' });
     try {
       // Handed over before the thread has failed to start: the plans must not be lost with it.
       channel.enqueue(plansFor('fallback'));
@@ -76,16 +84,11 @@ describe('delivery thread', () => {
     }
     expect(receiver().store.recordsOf('fallback')).to.have.length(2);
     expect(receiver().store.recordsOf('fallback-2')).to.have.length(2);
-    expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
+    warnedOnce();
   });
 
   it('counts what a dying delivery thread held as delivery_thread_lost, and delivers on from the main thread', async () => {
-    const warnings: string[] = [];
-    const channel = new WorkerChannel(
-      settings(),
-      () => inThreadChannel(settings()),
-      (message) => warnings.push(message),
-    );
+    const { channel, warnedOnce } = withFallback();
     try {
       receiver().setHanging(true); // the thread takes the items over and cannot deliver them
       channel.enqueue(plansFor('held-1'));
@@ -101,7 +104,7 @@ describe('delivery thread', () => {
     } finally {
       await channel.close();
     }
-    expect(warnings.filter((w) => w.includes('delivery thread is unavailable'))).to.have.length(1);
+    warnedOnce();
     expect(
       receiver()
         .store.recordsOf('after-1')
