@@ -18,7 +18,12 @@ import { assertConversationFieldValues, conversationAttributes } from './convers
 import { conversationIn, withConversation } from './conversation-context';
 import { generateConversationId } from './conversation-id';
 import { type DualModeMethodDecorator, methodDecorator } from './method-decorator';
-import type { AgentReply, ConversationFields, TrackConversationCallOptions, TrackConversationOptions } from './options';
+import type {
+  ConversationFields,
+  MessageInput,
+  TrackConversationCallOptions,
+  TrackConversationOptions,
+} from './options';
 import { attempt, resolveOption } from './options';
 import type { ParameterRoles } from './parameters';
 import { recordMessage } from './records';
@@ -33,7 +38,7 @@ const log = diag.createComponentLogger({ namespace: 'agentsight' });
 interface Turn {
   readonly fields: ConversationFields;
   readonly humanMessage: unknown;
-  readonly agentMessage: ((result: any) => AgentReply | undefined) | undefined;
+  readonly agentMessage: ((result: any) => MessageInput | undefined) | undefined;
   readonly spanName: string;
   readonly agentName: string | undefined;
   readonly maxValueLength: number;
@@ -65,33 +70,33 @@ function beginTurn(describe: () => Turn): TracedCallPlan | undefined {
     noticeUnrecordedTurn(span, parent);
     const turnContext = trace.setSpan(withConversation(parent, conversation), span);
 
-    if (turn.humanMessage !== undefined) {
+    const record = (
+      sender: typeof AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT | typeof AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+      message: unknown,
+    ) => {
+      if (message === undefined || message === null) return;
+      // A plain object with `content` is a message with metadata and files; anything else is its text.
+      const full =
+        typeof message === 'object' && 'content' in message ? (message as Exclude<MessageInput, string>) : undefined;
       recordMessage(
         conversation,
         turnContext,
-        AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
-        turn.humanMessage,
-        undefined,
+        sender,
+        full === undefined ? message : full.content,
+        full?.metadata,
         turn.maxValueLength,
+        full?.attachments,
       );
-    }
+    };
+    record(AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER, turn.humanMessage);
     const recordReply = (result: unknown): void => {
-      const reply: AgentReply | undefined =
+      const reply: MessageInput | undefined =
         turn.agentMessage !== undefined
           ? attempt('agentMessage', () => turn.agentMessage?.(result))
           : typeof result === 'string'
             ? result
             : undefined;
-      if (reply === undefined || reply === null) return;
-      const [content, metadata] = typeof reply === 'object' ? [reply.content, reply.metadata] : [reply, undefined];
-      recordMessage(
-        conversation,
-        turnContext,
-        AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
-        content,
-        metadata,
-        turn.maxValueLength,
-      );
+      record(AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT, reply);
     };
     return { span, context: turnContext, maxValueLength: turn.maxValueLength, onSuccess: recordReply };
   } catch (error) {

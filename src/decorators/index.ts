@@ -1,3 +1,4 @@
+export type { Attachment } from '../attachments';
 export { TrackAction, trackAction } from './action';
 export { TrackConversation, trackConversation } from './conversation';
 export { generateConversationId } from './conversation-id';
@@ -17,6 +18,7 @@ export type {
   ConversationEnvironment,
   ConversationFields,
   Feedback,
+  MessageInput,
   Metadata,
   TokenUsage,
   TrackActionCallOptions,
@@ -27,8 +29,10 @@ export type {
 } from './options';
 export { ConversationId, CustomerId, HumanMessage } from './parameters';
 export {
+  type AttachmentsOptions,
   initializeConversation,
   trackAgentMessage,
+  trackAttachments,
   trackButton,
   trackFeedback,
   trackHumanMessage,

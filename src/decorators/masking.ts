@@ -1,3 +1,4 @@
+import { setPendingAttachmentBudget } from '../attachments';
 import type { StringTransform } from './bounded-json';
 
 /** The content fields a mask sees, each named as it is passed to the mask. */
@@ -31,6 +32,12 @@ export interface AgentSightSettings {
    * see only the masked value. `undefined` turns masking off. See {@link maskPersonalData}.
    */
   mask?: Mask | undefined;
+  /**
+   * Bytes of attachments held between recording and hand-over to the exporter (default 64 MiB).
+   * An attachment that does not fit is dropped (its message is not), logged and counted as
+   * `attachment_over_budget`.
+   */
+  pendingAttachmentBytes?: number;
 }
 
 let currentMask: Mask | undefined;
@@ -52,6 +59,11 @@ export function configureAgentSight(settings: AgentSightSettings): void {
   if (settings.mask !== undefined && typeof settings.mask !== 'function') {
     throw new TypeError('configureAgentSight: mask must be a function (value, field) => string, or undefined');
   }
+  const budget = settings.pendingAttachmentBytes;
+  if (budget !== undefined && !(Number.isSafeInteger(budget) && budget >= 0)) {
+    throw new TypeError('configureAgentSight: pendingAttachmentBytes must be a non-negative integer');
+  }
+  if (budget !== undefined) setPendingAttachmentBudget(budget);
   if ('mask' in settings) {
     currentMask = settings.mask;
     transforms.clear();

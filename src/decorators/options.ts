@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import type { Attachment } from '../attachments';
 import type {
   AGENTSIGHT_CONVERSATION_DEVICE_VALUES,
   AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES,
@@ -19,8 +20,14 @@ export type ConversationEnvironment = (typeof AGENTSIGHT_CONVERSATION_ENVIRONMEN
  */
 export type ValueOrFactory<T, Args extends unknown[]> = T | ((...args: Args) => T);
 
-/** What `agentMessage` may pick out of a turn's result: the reply text, or text plus metadata. */
-export type AgentReply = string | { content: string; metadata?: Metadata };
+/**
+ * A message as the options give it: its text, or text plus metadata and files (delivered after
+ * the message, linked to it).
+ */
+export type MessageInput = string | { content: string; metadata?: Metadata; attachments?: readonly Attachment[] };
+
+/** What `agentMessage` may pick out of a turn's result: a {@link MessageInput}. */
+export type AgentReply = MessageInput;
 
 /** The conversation's descriptive fields, as plain values (the functional form's options). */
 export interface ConversationFields {
@@ -83,14 +90,17 @@ export interface TrackConversationOptions<Args extends unknown[] = any[], Result
   environment?: ValueOrFactory<ConversationEnvironment | undefined, Args>;
   /** @see ConversationFields.metadata */
   metadata?: ValueOrFactory<Metadata | undefined, Args>;
-  /** Picks the user's message out of the arguments (or mark the parameter with `@HumanMessage()`). */
-  humanMessage?: (...args: Args) => string | undefined;
+  /**
+   * Picks the user's message out of the arguments (or mark the parameter with `@HumanMessage()`):
+   * its text, or text with metadata and files.
+   */
+  humanMessage?: (...args: Args) => MessageInput | undefined;
 }
 
 /** Options of the functional `trackConversation(options, fn)`: plain values. */
 export interface TrackConversationCallOptions<Result = any> extends ConversationFields, ConversationBehaviour<Result> {
-  /** The user's message that starts this turn. */
-  humanMessage?: string;
+  /** The user's message that starts this turn: its text, or text with metadata and files. */
+  humanMessage?: MessageInput;
 }
 
 /** Options of `@TrackAction` and `trackAction`. */

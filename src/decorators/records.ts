@@ -1,8 +1,10 @@
 import { type Attributes, type Context, context, diag, SpanKind } from '@opentelemetry/api';
+import { type Attachment, recordAttachments } from '../attachments';
 import { boundedIdentifier } from '../common/identifier';
 import { nonBlankText } from '../common/text';
 import { truncate } from '../common/truncate';
 import {
+  ATTR_AGENTSIGHT_ATTACHMENTS,
   ATTR_AGENTSIGHT_BUTTON_EVENT,
   ATTR_AGENTSIGHT_BUTTON_LABEL,
   ATTR_AGENTSIGHT_BUTTON_METADATA,
@@ -23,12 +25,14 @@ import {
   AGENTSIGHT_FEEDBACK_SENTIMENT_VALUES,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
+  AGENTSIGHT_SPAN_KIND_VALUE_ATTACHMENTS,
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
   AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
   AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE,
   AGENTSIGHT_SPAN_KIND_VALUE_MESSAGE,
   AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE,
   SPAN_NAME_AGENT_MESSAGE,
+  SPAN_NAME_ATTACHMENTS,
   SPAN_NAME_BUTTON,
   SPAN_NAME_FEEDBACK,
   SPAN_NAME_HUMAN_MESSAGE,
@@ -67,6 +71,7 @@ export function recordMessage(
   content: unknown,
   metadata: unknown,
   maxValueLength: number,
+  attachments?: unknown,
 ): void {
   const text = toBoundedText(content, maxValueLength, maskFor('message.content'));
   if (text === undefined || text.trim() === '') {
@@ -78,6 +83,9 @@ export function recordMessage(
     [ATTR_AGENTSIGHT_MESSAGE_SENDER]: sender,
     [ATTR_AGENTSIGHT_MESSAGE_CONTENT]: text,
   };
+  if (attachments !== undefined && attachments !== null) {
+    own[ATTR_AGENTSIGHT_ATTACHMENTS] = describeAttachments(`the ${sender} message`, attachments);
+  }
   const metadataText = metadataJson(metadata, maxValueLength, maskFor('message.metadata'));
   if (metadataText !== undefined) own[ATTR_AGENTSIGHT_MESSAGE_METADATA] = metadataText;
   recordMoment(
@@ -86,6 +94,21 @@ export function recordMessage(
     own,
     parent,
   );
+}
+
+/**
+ * Takes the files into the pending store and returns their description for the span (never the
+ * bytes). What cannot be taken is described as dropped (the exporter counts it) and logged here,
+ * where the caller's mistake can be seen.
+ */
+function describeAttachments(owner: string, attachments: unknown): string {
+  const { descriptors, problems } = recordAttachments(attachments);
+  if (problems.length > 0) {
+    log.warn(
+      `attachments of ${owner} not recorded: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`,
+    );
+  }
+  return JSON.stringify(descriptors);
 }
 
 /**
@@ -110,8 +133,10 @@ function inActiveConversation(what: string, record: (conversation: ConversationA
  *
  * @param content - the message text
  * @param metadata - extra facts about the message
+ * @param attachments - files the user sent with it: delivered after the message, linked to it
+ *   (the span carries only their names, sizes, types and hashes)
  */
-export function trackHumanMessage(content: string, metadata?: Metadata): void {
+export function trackHumanMessage(content: string, metadata?: Metadata, attachments?: readonly Attachment[]): void {
   inActiveConversation('trackHumanMessage', (conversation) =>
     recordMessage(
       conversation,
@@ -120,6 +145,7 @@ export function trackHumanMessage(content: string, metadata?: Metadata): void {
       content,
       metadata,
       resolveMaxValueLength(undefined),
+      attachments,
     ),
   );
 }
@@ -129,8 +155,9 @@ export function trackHumanMessage(content: string, metadata?: Metadata): void {
  *
  * @param content - the message text
  * @param metadata - extra facts about the message
+ * @param attachments - files the agent sent with it: delivered after the message, linked to it
  */
-export function trackAgentMessage(content: string, metadata?: Metadata): void {
+export function trackAgentMessage(content: string, metadata?: Metadata, attachments?: readonly Attachment[]): void {
   inActiveConversation('trackAgentMessage', (conversation) =>
     recordMessage(
       conversation,
@@ -139,8 +166,39 @@ export function trackAgentMessage(content: string, metadata?: Metadata): void {
       content,
       metadata,
       resolveMaxValueLength(undefined),
+      attachments,
     ),
   );
+}
+
+/** Who sent files tracked on their own, and what to say of them. */
+export interface AttachmentsOptions {
+  /** Default `end_user`. */
+  sender?: 'end_user' | 'agent';
+  /** Extra facts about the upload. */
+  metadata?: Metadata;
+}
+
+/**
+ * Records files in the active conversation that belong to no message (the Python SDK's
+ * `track_attachments`). To attach files to a message, pass them to {@link trackHumanMessage} or
+ * {@link trackAgentMessage} instead. Limits: 25 MiB per file, 10 files per call, 64 MiB held at
+ * once before hand-over (`configureAgentSight({ pendingAttachmentBytes })`); what exceeds them is
+ * dropped, logged and counted, never thrown.
+ */
+export function trackAttachments(attachments: readonly Attachment[], options?: AttachmentsOptions): void {
+  inActiveConversation('trackAttachments', (conversation) => {
+    const sender =
+      options?.sender === 'agent' ? AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT : AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER;
+    const own: Attributes = {
+      [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_ATTACHMENTS,
+      [ATTR_AGENTSIGHT_MESSAGE_SENDER]: sender,
+      [ATTR_AGENTSIGHT_ATTACHMENTS]: describeAttachments('trackAttachments', attachments),
+    };
+    const metadataText = metadataJson(options?.metadata, resolveMaxValueLength(undefined), maskFor('message.metadata'));
+    if (metadataText !== undefined) own[ATTR_AGENTSIGHT_MESSAGE_METADATA] = metadataText;
+    recordMoment(SPAN_NAME_ATTACHMENTS, conversation, own, context.active());
+  });
 }
 
 /**

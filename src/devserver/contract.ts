@@ -232,6 +232,67 @@ export function checkAttachments(body: JsonObject): FieldErrors | undefined {
   return check.noUnknownFields().result();
 }
 
+/** The text parts of a multipart upload (§3.5 C, D), in the order the contract gives them. */
+const MULTIPART_TEXT_PARTS = ['timestamp', 'conversation', 'sender', 'mode', 'metadata', 'message'] as const;
+
+/**
+ * POST /api/attachments/ as multipart/form-data (§3.5 C, D): the text parts `timestamp`,
+ * `conversation`, `sender`, `mode` (`form_data`), `metadata` (a JSON object), optional `message`,
+ * and at least one file part `attachment_<n>` with a filename and a Content-Type. There is no
+ * `conversation_id` part; no other part is known.
+ */
+export function checkMultipartAttachments(
+  fields: ReadonlyArray<readonly [string, string]>,
+  files: ReadonlyArray<{ field: string; filename: string; mimeType: string }>,
+): FieldErrors | undefined {
+  const errors: FieldErrors = Object.create(null) as FieldErrors;
+  const fail = (field: string, message: string) => {
+    errors[field] ??= [];
+    errors[field].push(message);
+  };
+  const values = new Map<string, string>();
+  for (const [name, value] of fields) {
+    if (!(MULTIPART_TEXT_PARTS as readonly string[]).includes(name)) fail(name, 'Unknown part.');
+    else if (values.has(name)) fail(name, 'Part given twice.');
+    else values.set(name, value);
+  }
+  const timestamp = values.get('timestamp');
+  if (timestamp === undefined) fail('timestamp', 'This field is required.');
+  else if (!ISO_8601.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
+    fail(
+      'timestamp',
+      'Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].',
+    );
+  }
+  const conversation = values.get('conversation');
+  if (conversation === undefined) fail('conversation', 'This field is required.');
+  else if (!/^\d+$/.test(conversation)) fail('conversation', 'A valid integer is required.');
+  const sender = values.get('sender');
+  if (sender !== undefined && sender.trim() === '') fail('sender', 'This field may not be blank.');
+  if (values.get('mode') !== 'form_data') fail('mode', '"mode" must be "form_data" for a multipart upload.');
+  const metadata = values.get('metadata');
+  if (metadata !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(metadata);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      fail('metadata', 'Must be a JSON object.');
+  }
+  const message = values.get('message');
+  if (message !== undefined && !/^\d+$/.test(message)) fail('message', 'A valid integer is required.');
+  if (files.length === 0) fail('attachments', 'At least one file part (attachment_0, …) is required.');
+  files.forEach((file, index) => {
+    if (file.field !== `attachment_${index}`)
+      fail(file.field, `File parts are attachment_0, attachment_1, … (expected attachment_${index}).`);
+    if (file.filename.trim() === '') fail(file.field, 'A file part needs a filename.');
+    if (!/^[\w.+-]+\/[\w.+-]+/.test(file.mimeType)) fail(file.field, 'A file part needs a Content-Type.');
+  });
+  return Object.keys(errors).length > 0 ? errors : undefined;
+}
+
 /** POST /api/conversation-feedbacks/ (§3.6). */
 export function checkFeedback(body: JsonObject): FieldErrors | undefined {
   const check = new BodyCheck(body)

@@ -1,5 +1,5 @@
 import type { DevStore } from './store';
-import { clockTime, conversationHeading, transcriptLines } from './transcript';
+import { clockTime, conversationHeading, type TranscriptLine, transcriptLines } from './transcript';
 
 /** Escapes text for HTML element content and attribute values. */
 function escapeHtml(text: string): string {
@@ -14,7 +14,24 @@ nav a.current,nav a:hover{background:#e3e8f7}
 main{flex:1;padding:16px 24px}
 .line{display:grid;grid-template-columns:110px 80px 1fr;gap:8px;padding:6px 0;border-bottom:1px solid #eef}
 .who{font-weight:600}.user .who{color:#2456c7}.agent .who{color:#19803d}.action .who,.tokens .who{color:#8a5a00}
+.thumb{display:inline-block;margin:4px 8px 0 0;vertical-align:top;text-align:center;font-size:12px;color:#556}
+.thumb img{display:block;max-width:120px;max-height:90px;border:1px solid #dde;border-radius:4px}
+.feedback .who{color:#7a2bb3}.files .who{color:#2b6f8a}
 .error{color:#b42318}.time{color:#778;font-variant-numeric:tabular-nums}.empty{color:#778}`;
+
+/** Thumbnails of image files and links to the others (served by the receiver at `href`). */
+function thumbnails(files: TranscriptLine['files']): string {
+  if (files === undefined || files.length === 0) return '';
+  return `<div class="attachments">${files
+    .map((f) => {
+      const image = /^image\/(png|jpeg|gif|webp|bmp)$/.test(f.mimeType);
+      const inner = image
+        ? `<img src="${escapeHtml(f.href)}" alt="${escapeHtml(f.name)}" loading="lazy">`
+        : '<span>📄</span>';
+      return `<a class="thumb" href="${escapeHtml(f.href)}" data-file="${escapeHtml(f.name)}">${inner}${escapeHtml(f.name)}</a>`;
+    })
+    .join('')}</div>`;
+}
 
 /**
  * The receiver's page: the list of conversations and the selected one's transcript, rendered on
@@ -42,7 +59,7 @@ export function renderPage(store: DevStore, selected: string | undefined): strin
             l.who
           }</span><span class="text">${escapeHtml(l.text)}${
             l.error ? ` <span class="error">✗ ${escapeHtml(l.error)}</span>` : ''
-          }</span></div>`,
+          }${thumbnails(l.files)}</span></div>`,
       )
       .join('');
     transcript = `<h2>${escapeHtml(conversationHeading(conversation))}</h2><div id="transcript">${

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -9,12 +10,14 @@ import {
   checkFeedback,
   checkMark,
   checkMessage,
+  checkMultipartAttachments,
   checkRename,
   checkUpdate,
   type FieldErrors,
   type JsonObject,
 } from './contract';
 import { type Fault, FaultScript } from './faults';
+import { MultipartError, readMultipart } from './multipart';
 import { renderPage } from './page';
 import { DevStore, type RecordKind, type StoredConversation } from './store';
 
@@ -38,6 +41,8 @@ export interface DevServerOptions {
   allowUnlinked?: boolean;
   /** Answer every request this long after it arrived (stored first): a slow API. Default 0. */
   latencyMs?: number;
+  /** Largest file in a multipart upload; larger ones get 413. Default 64 MiB. */
+  maxUploadBytes?: number;
 }
 
 /** One request as the receiver saw it, accepted or not. */
@@ -116,6 +121,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const requests: SeenRequest[] = [];
   const replies = new Map<string, Answer>();
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const maxUploadBytes = options.maxUploadBytes ?? 64 * 1024 * 1024;
   let latencyMs = options.latencyMs ?? 0;
   let hanging = false;
   const held = new Set<IncomingMessage>();
@@ -156,6 +162,62 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       });
     }
     return conversation;
+  };
+
+  /**
+   * Stores an upload once its conversation is known: a `message` must be a message of that
+   * conversation. The record keeps each file's name, type, size and sha256; the bytes are kept
+   * apart for the page (`/files/<record>/<n>`).
+   */
+  const storeUpload = (
+    conversation: StoredConversation,
+    fields: JsonObject,
+    files: readonly { filename: string; mimeType: string; bytes: Buffer }[],
+    idempotencyKey: string | undefined,
+  ): Answer => {
+    if (fields.message !== undefined) {
+      const message = Number(fields.message);
+      const known = store.recordsOf(conversation.conversationId).some((r) => r.kind === 'message' && r.id === message);
+      if (!known) {
+        return fieldErrors({
+          message: [`Message ${String(fields.message)} is not a message of "${conversation.conversationId}".`],
+        });
+      }
+    }
+    const attachments = files.map((f) => ({
+      filename: f.filename,
+      mime_type: f.mimeType,
+      size_bytes: f.bytes.length,
+      sha256: createHash('sha256').update(f.bytes).digest('hex'),
+    }));
+    const body = { ...fields, attachments };
+    const record = store.add('attachments', '/api/attachments/', conversation.conversationId, body, idempotencyKey);
+    files.forEach((f, index) => {
+      store.addFile(record.id, index, { mimeType: f.mimeType, bytes: f.bytes });
+    });
+    return { status: 201, body: { id: record.id, status: 'success', message: 'Saved successfully' } };
+  };
+
+  /** POST /api/attachments/ as multipart (§3.5 C, D). */
+  const uploadMultipart = (
+    fields: ReadonlyArray<readonly [string, string]>,
+    files: readonly { field: string; filename: string; mimeType: string; bytes: Buffer }[],
+    idempotencyKey: string | undefined,
+  ): Answer => {
+    const errors = checkMultipartAttachments(fields, files);
+    if (errors) return fieldErrors(errors);
+    const values: JsonObject = Object.fromEntries(fields);
+    const conversation = store.conversationByPk(Number(values.conversation));
+    if (!conversation) {
+      return fieldErrors({ conversation: [`Invalid pk "${String(values.conversation)}" - object does not exist.`] });
+    }
+    const parsed: JsonObject = {
+      ...values,
+      metadata: values.metadata === undefined ? {} : JSON.parse(String(values.metadata)),
+    };
+    if (values.message !== undefined) parsed.message = Number(values.message);
+    parsed.conversation = conversation.id;
+    return storeUpload(conversation, parsed, files, idempotencyKey);
   };
 
   const track = (path: string, body: JsonObject, idempotencyKey: string | undefined): Answer => {
@@ -204,6 +266,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (errors) return fieldErrors(errors);
     const linked = checkLink(body);
     if ('status' in linked) return linked;
+    if (route.kind === 'attachments') {
+      const { attachments, ...fields } = body;
+      const files = (attachments as JsonObject[]).map((a) => ({
+        filename: String(a.filename),
+        mimeType: String(a.mime_type),
+        bytes: Buffer.from(String(a.data), 'base64'),
+      }));
+      return storeUpload(linked, fields, files, idempotencyKey);
+    }
     const record = store.add(route.kind, path, linked.conversationId, body, idempotencyKey);
     return { status: 201, body: { id: record.id, status: 'success', message: 'Saved successfully' } };
   };
@@ -260,9 +331,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         timestamp: r.body.timestamp,
         attachments: (r.body.attachments as JsonObject[]).map((a, i) => ({
           id: r.id * 1000 + i,
+          type: attachmentType(String(a.mime_type)),
           filename: a.filename,
           mime_type: a.mime_type,
-          size_bytes: Buffer.from(String(a.data), 'base64').length,
+          size_bytes: a.size_bytes,
+          file_url: `${url.origin}/files/${r.id}/${i}`,
         })),
       }));
       return {
@@ -373,6 +446,22 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     if (method === 'GET' && url.pathname === '/') {
       return answer({ status: 200, body: renderPage(store, url.searchParams.get('conversation') ?? undefined) });
     }
+    const fileMatch = /^\/files\/(\d+)\/(\d+)$/.exec(url.pathname);
+    if (method === 'GET' && fileMatch) {
+      const file = store.file(Number(fileMatch[1]), Number(fileMatch[2]));
+      if (!file) return answer(detail(404, 'Not found.'));
+      requests.push({ method, path: url.pathname, status: 200, idempotencyKey, replayed, fault, error: undefined, at });
+      // Served as an attachment unless it is an image the page shows: a dev page must not run
+      // uploaded HTML or SVG in its own origin.
+      const inline = /^image\/(png|jpeg|gif|webp|bmp)$/.test(file.mimeType);
+      response.writeHead(200, {
+        'content-type': inline ? file.mimeType : 'application/octet-stream',
+        'content-disposition': inline ? 'inline' : 'attachment',
+        'x-content-type-options': 'nosniff',
+      });
+      response.end(file.bytes);
+      return;
+    }
     if (!url.pathname.startsWith('/api/')) return answer(detail(404, 'Not found.'));
     if (hanging) {
       requests.push({ method, path: url.pathname, status: 0, idempotencyKey, replayed, fault, error: undefined, at });
@@ -411,6 +500,25 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
     const replyKey = idempotencyKey === undefined ? undefined : `${url.pathname} ${idempotencyKey}`;
     const earlier = replyKey === undefined ? undefined : replies.get(replyKey);
+    if (
+      url.pathname === '/api/attachments/' &&
+      /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')
+    ) {
+      let parts: Awaited<ReturnType<typeof readMultipart>>;
+      try {
+        parts = await readMultipart(request, maxUploadBytes);
+      } catch (error) {
+        if (error instanceof MultipartError) return answer(detail(error.status, error.message));
+        throw error;
+      }
+      if (earlier) {
+        replayed = true;
+        return answer({ ...earlier, headers: { ...earlier.headers, 'idempotent-replayed': 'true' } });
+      }
+      const result = uploadMultipart(parts.fields, parts.files, idempotencyKey);
+      if (replyKey !== undefined && result.status < 300) replies.set(replyKey, result);
+      return answer(result);
+    }
     const body = await readJsonBody(request, maxBodyBytes);
     if ('status' in body) return answer(body);
     if (earlier) {
@@ -486,13 +594,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
+/** The `type` the attachments endpoint reports for a MIME type (§3.9). */
+function attachmentType(mimeType: string): 'image' | 'document' | 'text' | 'audio' | 'video' {
+  const top = mimeType.split('/')[0];
+  if (top === 'image' || top === 'audio' || top === 'video') return top;
+  return top === 'text' || mimeType.includes('json') ? 'text' : 'document';
+}
+
 /** Reads a JSON object body, or the API's answer to a body it cannot take. */
 async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<{ json: JsonObject } | Answer> {
   const type = request.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) {
     request.resume();
-    const what = type.startsWith('multipart/') ? ' (the local receiver takes JSON uploads only)' : '';
-    return detail(415, `Unsupported media type "${type}" in request${what}.`);
+    return detail(415, `Unsupported media type "${type}" in request.`);
   }
   // Read to the end even past the limit, so the 413 reaches the client on a healthy connection.
   const { text, tooLarge } = await new Promise<{ text: string; tooLarge: boolean }>((resolve, reject) => {

@@ -42,6 +42,12 @@ export interface StoredConversation {
   deletedAt: string | null;
 }
 
+/** An uploaded file's bytes and type, kept for the page. */
+export interface StoredFile {
+  readonly mimeType: string;
+  readonly bytes: Buffer;
+}
+
 /** Everything the receiver accepted, in memory, with an optional JSON-lines copy. */
 export class DevStore {
   private nextId = 1;
@@ -49,6 +55,7 @@ export class DevStore {
   private readonly recordList: StoredRecord[] = [];
   private readonly recordsByConversation = new Map<string, StoredRecord[]>();
   private readonly listeners = new Set<(record: StoredRecord) => void>();
+  private readonly fileBytes = new Map<string, StoredFile>();
 
   constructor(private readonly outFile?: string) {}
 
@@ -125,6 +132,16 @@ export class DevStore {
     return record;
   }
 
+  /** Keeps an uploaded file's bytes (the record keeps its name, type, size and hash). */
+  addFile(recordId: number, index: number, file: StoredFile): void {
+    this.fileBytes.set(`${recordId}/${index}`, file);
+  }
+
+  /** An uploaded file, by its record's id and its position in the upload. */
+  file(recordId: number, index: number): StoredFile | undefined {
+    return this.fileBytes.get(`${recordId}/${index}`);
+  }
+
   /** Calls `listener` for every record stored from now on; returns the unsubscribe function. */
   onRecord(listener: (record: StoredRecord) => void): () => void {
     this.listeners.add(listener);
@@ -136,6 +153,7 @@ export class DevStore {
     this.conversationsById.clear();
     this.recordList.length = 0;
     this.recordsByConversation.clear();
+    this.fileBytes.clear();
     this.nextId = 1;
   }
 }

@@ -11,6 +11,28 @@ export interface TranscriptLine {
   readonly text: string;
   /** Set for failed actions. */
   readonly error?: string;
+  /** Files of an upload, with where the receiver serves them. */
+  readonly files?: readonly { name: string; mimeType: string; size: number; href: string }[];
+}
+
+/** A size as people read it. */
+function readableSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function filesLine(record: StoredRecord): Pick<TranscriptLine, 'who' | 'text' | 'files'> {
+  const listed = (record.body.attachments ?? []) as JsonObject[];
+  const files = listed.map((a, index) => ({
+    name: str(a.filename),
+    mimeType: str(a.mime_type),
+    size: typeof a.size_bytes === 'number' ? a.size_bytes : 0,
+    href: `/files/${record.id}/${index}`,
+  }));
+  const names = files.map((f) => `${f.name} (${f.mimeType}, ${readableSize(f.size)})`).join(', ');
+  const owner = typeof record.body.message === 'number' ? ` · message #${record.body.message}` : '';
+  return { who: 'files', text: `${str(record.body.sender ?? 'end_user')}: ${names}${owner}`, files };
 }
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? ''));
@@ -48,7 +70,7 @@ export function transcriptLines(records: readonly StoredRecord[]): TranscriptLin
         lines.push({ at, who: 'button', text: `${str(body.button_event)}: ${str(body.label)} = ${str(body.value)}` });
         break;
       case 'attachments':
-        lines.push({ at, who: 'files', text: `${(body.attachments as unknown[]).length} attachment(s)` });
+        lines.push({ at, ...filesLine(record) });
         break;
       case 'feedback':
         lines.push({
@@ -77,6 +99,8 @@ export function conversationHeading(conversation: StoredConversation): string {
     f.device && `device ${str(f.device)}`,
     f.language && `language ${str(f.language)}`,
     str(f.environment),
+    conversation.isMarked && 'marked',
+    conversation.deletedAt !== null && 'deleted',
   ].filter(Boolean);
   return `conversation ${conversation.conversationId} (#${conversation.id}) · ${facts.join(' · ')}`;
 }

@@ -1,9 +1,10 @@
+import { loggable } from '../common/log-text';
 import { AdaptiveLimit } from './adaptive-limit';
 import { apiErrorText } from './api-errors';
 import { BoundedMap } from './bounded-map';
 import { CircuitBreaker } from './circuit-breaker';
 import { type DeliveryFailure, type DeliveryStats, type DropReason, emptyStats } from './delivery-stats';
-import { type ConversationPlan, ITEM_PATHS } from './payloads';
+import { type ConversationPlan, ITEM_PATHS, type JsonObject, type PlannedItem, type UploadFile } from './payloads';
 import {
   type BackoffPolicy,
   isRetryableError,
@@ -14,6 +15,7 @@ import {
 } from './retry';
 import { timestampFromMicroseconds } from './timestamp';
 import { type HttpAnswer, type Transport, TransportError } from './transport';
+import { buildUploadBody } from './upload-body';
 
 /** How delivery behaves. Plain data: it is handed to the delivery thread. */
 export interface DeliverySettings {
@@ -50,6 +52,14 @@ function costOf(json: string, idempotencyKey: string, label: string): number {
   return json.length + idempotencyKey.length + label.length + ITEM_OVERHEAD_BYTES;
 }
 
+/** Bytes of an upload's files that stay in memory while it is queued (a path is read when sent). */
+function heldBytes(files: readonly UploadFile[]): number {
+  return files.reduce((sum, f) => sum + (f.source.kind === 'path' ? 0 : f.size), 0);
+}
+
+/** Uploads get the Python SDK's deadline for multipart (45 s) at least: they carry megabytes. */
+const MIN_UPLOAD_TIMEOUT_MILLIS = 45_000;
+
 /** Transient failures in a row that open the circuit. */
 const CIRCUIT_THRESHOLD = 3;
 /** How long the endpoint is left alone after it refused the key. */
@@ -68,6 +78,8 @@ interface QueuedRequest {
   readonly queuedAt: number;
   /** Transient failures counted against `maxRetries`. */
   failures: number;
+  /** Attachments: the files, and the key of the message they belong to (if any). */
+  readonly upload?: { readonly fields: JsonObject; files: readonly UploadFile[]; readonly linkedTo?: string };
 }
 
 /** What is remembered of a conversation between its queues. */
@@ -96,9 +108,12 @@ interface ConversationQueue {
   scheduled: boolean;
   /** Not to be sent before this time (a retry's backoff). */
   notBefore: number;
+  /** The last message delivered and the id its answer gave: files sent after it link to it. */
+  lastMessage: { readonly key: string; readonly id: number | undefined } | undefined;
 }
 
 type Outcome =
+  | { kind: 'skipped' }
   | { kind: 'delivered'; answer: HttpAnswer }
   | { kind: 'transient'; code: string; message: string; retryAfter: number | undefined; overload: boolean }
   | { kind: 'permanent'; reason: 'rejected' | 'unauthorized'; message: string };
@@ -272,6 +287,7 @@ export class DeliveryQueue {
         busy: false,
         scheduled: false,
         notBefore: 0,
+        lastMessage: undefined,
       };
       if (!queue.recordDone) this.account(record.bytes, 0);
       this.queues.set(lane, queue);
@@ -294,8 +310,9 @@ export class DeliveryQueue {
         queue.memory.lastMicros = item.atMicros;
       }
       const json = JSON.stringify(body);
-      const bytes = costOf(json, item.idempotencyKey, item.label);
+      const bytes = costOf(json, item.idempotencyKey, item.label) + heldBytes(item.uploads ?? []);
       if (!this.fits(bytes)) {
+        // An upload that does not fit goes alone: its message, queued before it, stays.
         this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
         continue;
       }
@@ -307,6 +324,7 @@ export class DeliveryQueue {
         bytes,
         queuedAt: now,
         failures: 0,
+        ...uploadOf(item, body),
       });
       this.account(bytes, 1);
     }
@@ -359,16 +377,19 @@ export class DeliveryQueue {
     queue.busy = true;
     this.counters.inFlight += 1;
     const isRecord = request === queue.record;
-    const payload = isRecord ? request.json : `${request.json.slice(0, -1)},"conversation":${queue.memory.backendId}}`;
     let outcome: Outcome;
     try {
-      const answer = await this.transport.post(
-        request.path,
-        payload,
-        { 'idempotency-key': request.idempotencyKey },
-        this.settings.requestTimeoutMillis,
-      );
-      outcome = classifyAnswer(answer, this.clock());
+      const prepared = await this.prepare(queue, request, isRecord);
+      const answer =
+        prepared === undefined
+          ? undefined
+          : await this.transport.post(
+              request.path,
+              prepared.body,
+              { 'idempotency-key': request.idempotencyKey, ...prepared.headers },
+              prepared.timeoutMillis,
+            );
+      outcome = answer === undefined ? { kind: 'skipped' } : classifyAnswer(answer, this.clock());
     } catch (error) {
       outcome = classifyError(error);
     }
@@ -383,8 +404,49 @@ export class DeliveryQueue {
     }
   }
 
+  /**
+   * The request's body and headers, built now: the backend id is known only now, and an upload
+   * reads its files and links to its message's id now. Undefined when there is nothing to send
+   * (every file of an upload was gone; each was counted).
+   */
+  private async prepare(
+    queue: ConversationQueue,
+    request: QueuedRequest,
+    isRecord: boolean,
+  ): Promise<{ body: string | Uint8Array; headers: Record<string, string>; timeoutMillis: number } | undefined> {
+    const pk = queue.memory.backendId as number;
+    const timeoutMillis = this.settings.requestTimeoutMillis;
+    if (isRecord) return { body: request.json, headers: {}, timeoutMillis };
+    const upload = request.upload;
+    if (upload === undefined)
+      return { body: `${request.json.slice(0, -1)},"conversation":${pk}}`, headers: {}, timeoutMillis };
+    // Linked only to its own message: when that was not delivered (or its answer had no id), the
+    // files go to the conversation on their own rather than to another message, or nowhere.
+    const last = queue.lastMessage;
+    const messageId = upload.linkedTo !== undefined && last?.key === upload.linkedTo ? last.id : undefined;
+    const built = await buildUploadBody(upload.fields, upload.files, pk, messageId);
+    if (built.unavailable.length > 0) {
+      // Counted once: a retry sends the rest without looking for these again.
+      upload.files = upload.files.filter((f) => !built.unavailable.includes(f));
+      for (const file of built.unavailable) {
+        const label = `attachment "${loggable(file.filename, 60)}"`;
+        this.drop('attachment_unavailable', queue.conversationId, label, 'its file could not be read when sent');
+      }
+    }
+    if (built.body === undefined) return undefined;
+    return {
+      body: built.body,
+      headers: { 'content-type': built.contentType },
+      timeoutMillis: Math.max(timeoutMillis, MIN_UPLOAD_TIMEOUT_MILLIS),
+    };
+  }
+
   private settle(queue: ConversationQueue, request: QueuedRequest, isRecord: boolean, outcome: Outcome): void {
     const now = this.clock();
+    if (outcome.kind === 'skipped') {
+      this.removeHead(queue);
+      return;
+    }
     if (outcome.kind === 'delivered') {
       const wasClosed = this.breaker.status === 'closed';
       this.breaker.succeeded();
@@ -403,6 +465,9 @@ export class DeliveryQueue {
         this.account(-request.bytes, 0);
         this.counters.conversationsCreated += 1;
       } else {
+        if (request.path === ITEM_PATHS.message) {
+          queue.lastMessage = { key: request.idempotencyKey, id: idOf(outcome.answer.text) };
+        }
         this.removeHead(queue);
         this.counters.delivered += 1;
       }
@@ -619,6 +684,18 @@ export class DeliveryQueue {
     this.checkFlushes();
     this.onChange?.();
   }
+}
+
+/** The upload part of a queued request, for an attachments item. */
+function uploadOf(item: PlannedItem, body: object): Pick<QueuedRequest, 'upload'> {
+  if (item.uploads === undefined) return {};
+  const fields = body as JsonObject;
+  return {
+    upload:
+      item.linkedTo === undefined
+        ? { fields, files: item.uploads }
+        : { fields, files: item.uploads, linkedTo: item.linkedTo },
+  };
 }
 
 function singleHeader(value: string | string[] | undefined): string | undefined {

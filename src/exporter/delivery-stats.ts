@@ -24,7 +24,15 @@ export type DropReason =
   /** A span the mapping could not read (bad times, wrong attribute types). */
   | 'unreadable_span'
   /** A conversation span the application's sampler did not record (see `AgentSightSampler`). */
-  | 'not_sampled';
+  | 'not_sampled'
+  /** An attachment that was not a file we can take (no data or path, bad base64, unreadable path). */
+  | 'attachment_invalid'
+  /** An attachment over a client-side limit (25 MiB per file, 10 files per message). */
+  | 'attachment_over_limit'
+  /** An attachment that did not fit the pending-attachment budget when recorded (its message did). */
+  | 'attachment_over_budget'
+  /** An attachment whose bytes were gone when sent (file removed, not exported within 5 minutes). */
+  | 'attachment_unavailable';
 
 /** Every drop reason, for iteration and metrics. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -38,6 +46,10 @@ export const DROP_REASONS: readonly DropReason[] = [
   'delivery_thread_lost',
   'unreadable_span',
   'not_sampled',
+  'attachment_invalid',
+  'attachment_over_limit',
+  'attachment_over_budget',
+  'attachment_unavailable',
 ];
 
 /** One request that did not get through, as an example for logs and errors. */

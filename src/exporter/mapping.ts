@@ -11,6 +11,7 @@ import {
   ATTR_AGENTSIGHT_ACTION_NAME,
   ATTR_AGENTSIGHT_ACTION_RESPONSE,
   ATTR_AGENTSIGHT_ACTION_TOOLS_USED,
+  ATTR_AGENTSIGHT_ATTACHMENTS,
   ATTR_AGENTSIGHT_BUTTON_EVENT,
   ATTR_AGENTSIGHT_BUTTON_LABEL,
   ATTR_AGENTSIGHT_BUTTON_METADATA,
@@ -38,6 +39,7 @@ import {
   AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT,
   AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER,
   AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
+  AGENTSIGHT_SPAN_KIND_VALUE_ATTACHMENTS,
   AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
   AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
   AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK,
@@ -46,12 +48,14 @@ import {
 } from '../semconv/values';
 import type {
   ActionPayload,
+  AttachmentsPayload,
   ButtonPayload,
   ConversationPayload,
   ConversationPlan,
   FeedbackPayload,
   JsonObject,
   MessagePayload,
+  PlannedFile,
   PlannedItem,
 } from './payloads';
 import { toAgentSightTimestamp, toMicroseconds } from './timestamp';
@@ -208,9 +212,17 @@ function conversationRecord(
   };
 }
 
-type SpanMapper = (span: ReadableSpan, conversationId: string, options: MappingOptions) => PlannedItem | string;
+type SpanMapper = (
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+) => PlannedItem | readonly PlannedItem[] | string;
 
-function messageItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
+function messageItem(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+): PlannedItem | readonly PlannedItem[] | string {
   const a = span.attributes;
   const sender = a[ATTR_AGENTSIGHT_MESSAGE_SENDER];
   if (sender !== AGENTSIGHT_MESSAGE_SENDER_VALUE_END_USER && sender !== AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT) {
@@ -225,13 +237,87 @@ function messageItem(span: ReadableSpan, conversationId: string, options: Mappin
     conversation_id: conversationId,
     metadata: jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA, options.maxFieldLength) ?? {},
   };
-  return {
+  const message: PlannedItem = {
     kind: 'message',
     body,
     idempotencyKey: spanKey(span, 'message'),
     label: `${sender} message`,
     atMicros: toMicroseconds(span.endTime),
   };
+  if (a[ATTR_AGENTSIGHT_ATTACHMENTS] === undefined) return message;
+  // The files follow their message and are linked to the id its answer carries (§3.5 B, D).
+  const files = attachmentsItem(span, conversationId, options, message.idempotencyKey);
+  return typeof files === 'string' ? [message] : [message, files];
+}
+
+const RECORDED_DROPS: ReadonlySet<unknown> = new Set(['invalid', 'over_limit', 'over_budget']);
+
+/** The files `agentsight.attachments` describes, or why it cannot be read. */
+function plannedFiles(value: unknown): PlannedFile[] | string {
+  if (typeof value !== 'string') return 'attachments that are not a JSON list';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return 'attachments that are not a JSON list';
+  }
+  if (!Array.isArray(parsed)) return 'attachments that are not a JSON list';
+  const files: PlannedFile[] = [];
+  for (const entry of parsed) {
+    const d = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
+    const size = typeof d.size === 'number' && Number.isSafeInteger(d.size) && d.size >= 0 ? d.size : 0;
+    files.push({
+      id: typeof d.id === 'string' ? d.id : undefined,
+      filename: typeof d.filename === 'string' && d.filename.trim() !== '' ? d.filename : 'attachment',
+      mimeType: typeof d.mime_type === 'string' && d.mime_type !== '' ? d.mime_type : undefined,
+      size,
+      // A descriptor with no id holds no bytes: it was dropped when recorded, or is not ours.
+      dropped: RECORDED_DROPS.has(d.dropped)
+        ? (d.dropped as PlannedFile['dropped'])
+        : typeof d.id === 'string'
+          ? undefined
+          : 'invalid',
+    });
+  }
+  return files;
+}
+
+/** Files of a message (`linkedTo` its key) or tracked on their own. */
+function attachmentsItem(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+  linkedTo?: string,
+): PlannedItem | string {
+  const a = span.attributes;
+  const files = plannedFiles(a[ATTR_AGENTSIGHT_ATTACHMENTS]);
+  if (typeof files === 'string') return files;
+  const sender = a[ATTR_AGENTSIGHT_MESSAGE_SENDER] === AGENTSIGHT_MESSAGE_SENDER_VALUE_AGENT ? 'agent' : 'end_user';
+  const body: AttachmentsPayload = {
+    timestamp: toAgentSightTimestamp(span.endTime),
+    conversation_id: conversationId,
+    sender,
+    // Files of a message carry their own (empty) metadata, not the message's (§9 quirk 5).
+    metadata:
+      linkedTo === undefined ? (jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA, options.maxFieldLength) ?? {}) : {},
+  };
+  return {
+    kind: 'attachments',
+    body,
+    idempotencyKey: spanKey(span, 'attachments'),
+    label: `${files.length} attachment(s)`,
+    atMicros: toMicroseconds(span.endTime),
+    files,
+    ...(linkedTo === undefined ? {} : { linkedTo }),
+  };
+}
+
+function standaloneAttachments(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+): PlannedItem | string {
+  return attachmentsItem(span, conversationId, options);
 }
 
 function actionItem(span: ReadableSpan, conversationId: string, options: MappingOptions): PlannedItem | string {
@@ -314,6 +400,7 @@ const MAPPERS: ReadonlyMap<unknown, SpanMapper> = new Map<unknown, SpanMapper>([
   [AGENTSIGHT_SPAN_KIND_VALUE_ACTION, actionItem],
   [AGENTSIGHT_SPAN_KIND_VALUE_BUTTON, buttonItem],
   [AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK, feedbackItem],
+  [AGENTSIGHT_SPAN_KIND_VALUE_ATTACHMENTS, standaloneAttachments],
 ]);
 
 /** A span time that can be written as a timestamp: whole seconds and nanoseconds in range. */
@@ -408,7 +495,8 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
           usageSpanIds.push(span.spanContext().spanId);
           lastUsage = { span, endOrder };
         }
-        if (mapped !== undefined) ordered.push({ item: mapped, endOrder });
+        if (Array.isArray(mapped)) for (const item of mapped) ordered.push({ item, endOrder });
+        else if (mapped !== undefined) ordered.push({ item: mapped as PlannedItem, endOrder });
         readable.push(span);
         if (earliestStart === undefined || toMicroseconds(span.startTime) < toMicroseconds(earliestStart)) {
           earliestStart = span.startTime;

@@ -3,6 +3,8 @@
  * SDK's queued requests; `conversation` (the backend id) is added at delivery time, once known.
  */
 
+import type { AttachmentSource } from '../attachments';
+
 /** A JSON object. */
 export type JsonObject = Record<string, unknown>;
 
@@ -66,8 +68,38 @@ export interface FeedbackPayload {
   metadata?: JsonObject;
 }
 
+/**
+ * The JSON fields of `POST /api/attachments/` (§3.5) known when mapped; the files, `conversation`,
+ * `message` and (standalone) `mode` are added when it is sent, as base64 JSON or multipart parts.
+ */
+export interface AttachmentsPayload {
+  timestamp: string;
+  conversation_id: string;
+  sender: 'end_user' | 'agent';
+  metadata: JsonObject;
+}
+
+/** One file of an upload, as the mapping reads it from the span (`agentsight.attachments`). */
+export interface PlannedFile {
+  /** Key in the pending-attachment store; undefined when it was dropped when recorded. */
+  readonly id: string | undefined;
+  readonly filename: string;
+  readonly mimeType: string | undefined;
+  readonly size: number;
+  /** Why it will not be delivered, decided when it was recorded. */
+  readonly dropped: 'invalid' | 'over_limit' | 'over_budget' | undefined;
+}
+
+/** A file ready for delivery. */
+export interface UploadFile {
+  readonly filename: string;
+  readonly mimeType: string | undefined;
+  readonly size: number;
+  readonly source: AttachmentSource;
+}
+
 /** Which endpoint an item goes to. */
-export type ItemKind = 'message' | 'action' | 'button' | 'token_usage' | 'feedback';
+export type ItemKind = 'message' | 'action' | 'button' | 'token_usage' | 'feedback' | 'attachments';
 
 /** API path of each kind of item. */
 export const ITEM_PATHS: Readonly<Record<ItemKind | 'conversation', string>> = {
@@ -77,18 +109,24 @@ export const ITEM_PATHS: Readonly<Record<ItemKind | 'conversation', string>> = {
   token_usage: '/api/action_logs/',
   button: '/api/buttons/',
   feedback: '/api/conversation-feedbacks/',
+  attachments: '/api/attachments/',
 };
 
 /** One request to make for a conversation, after its record exists. */
 export interface PlannedItem {
   readonly kind: ItemKind;
-  readonly body: MessagePayload | ActionPayload | ButtonPayload | FeedbackPayload;
+  readonly body: MessagePayload | ActionPayload | ButtonPayload | FeedbackPayload | AttachmentsPayload;
   /** Stable for this item across retries: derived from its span(s) and kind. */
   readonly idempotencyKey: string;
   /** What to call it in logs: `message`, `action "calculator"`, ... */
   readonly label: string;
   /** When it happened (its span's end), in µs since the epoch: `body.timestamp` as a number. */
   readonly atMicros: number;
+  /** Attachments: the files as the span describes them (mapping), then with their bytes (delivery). */
+  readonly files?: readonly PlannedFile[];
+  readonly uploads?: readonly UploadFile[];
+  /** Attachments of a message: that message's `idempotencyKey` (its answer's id links them). */
+  readonly linkedTo?: string;
 }
 
 /** Everything one export has to deliver for one conversation, in delivery order. */

@@ -1,4 +1,5 @@
 import { diag } from '@opentelemetry/api';
+import { takeAttachment } from '../attachments';
 import { loggable, redactor } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
@@ -22,6 +23,7 @@ import {
 } from './delivery-stats';
 import { type DropCounts, LossReporter } from './loss-reporter';
 import { type DroppedSpan, toConversationPlans } from './mapping';
+import type { ConversationPlan, PlannedItem, UploadFile } from './payloads';
 import { WorkerChannel } from './worker-channel';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -187,7 +189,7 @@ export class AgentSightSpanExporter {
           maxFieldLength: config.maxFieldLength,
         });
         if (dropped.length > 0) this.countUnreadable(dropped);
-        if (plans.length > 0) this.channel.enqueue(plans);
+        if (plans.length > 0) this.channel.enqueue(plans.map((plan) => this.withAttachedFiles(plan)));
       } catch (error) {
         // Mapping isolates each span, so this is a bug of ours; it must still not reach the app.
         log.error('could not hand spans to AgentSight delivery', error);
@@ -275,6 +277,41 @@ export class AgentSightSpanExporter {
       stats.queuedItems,
       failures.map((f) => ({ ...f, conversationId: loggable(f.conversationId), message: this.redact(f.message) })),
     );
+  }
+
+  /**
+   * Takes the bytes of each upload's files out of the process's attachment store (the span holds
+   * only their description). Files dropped when recorded, or gone from the store, are counted
+   * here; an upload with no file left is not sent.
+   */
+  private withAttachedFiles(plan: ConversationPlan): ConversationPlan {
+    if (!plan.items.some((item) => item.files !== undefined)) return plan;
+    const items: PlannedItem[] = [];
+    for (const item of plan.items) {
+      if (item.files === undefined) {
+        items.push(item);
+        continue;
+      }
+      const uploads: UploadFile[] = [];
+      for (const file of item.files) {
+        const source = file.dropped === undefined && file.id !== undefined ? takeAttachment(file.id) : undefined;
+        if (source !== undefined) {
+          uploads.push({ filename: file.filename, mimeType: file.mimeType, size: file.size, source });
+        } else {
+          const reason: DropReason =
+            file.dropped === undefined ? 'attachment_unavailable' : `attachment_${file.dropped}`;
+          if (reason === 'attachment_unavailable') {
+            log.warn(
+              `attachment "${loggable(file.filename, 60)}" of conversation ${loggable(plan.conversationId)} was not sent: its bytes were no longer held (exported more than 5 minutes after it was recorded, or by another exporter)`,
+            );
+          }
+          this.countLocalDrop(reason, 1);
+        }
+      }
+      const { files: _described, ...rest } = item;
+      if (uploads.length > 0) items.push({ ...rest, uploads, label: `${uploads.length} attachment(s)` });
+    }
+    return { ...plan, items };
   }
 
   private countUnreadable(dropped: readonly DroppedSpan[]): void {

@@ -19,14 +19,22 @@ export class TransportError extends Error {
   }
 }
 
-/** Sends JSON requests to one base URL. Knows nothing of spans or AgentSight. */
+/**
+ * Sends requests to one base URL. Knows nothing of spans or AgentSight. A body is JSON unless the
+ * headers give another `content-type` (a multipart upload).
+ */
 export interface Transport {
-  post(path: string, body: string, headers: Record<string, string>, timeoutMillis: number): Promise<HttpAnswer>;
-  /** Any method; a body (JSON) only when given, and then with its content type. */
+  post(
+    path: string,
+    body: string | Uint8Array,
+    headers: Record<string, string>,
+    timeoutMillis: number,
+  ): Promise<HttpAnswer>;
+  /** Any method; a body only when given, and then with its content type. */
   request(
     method: string,
     path: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     headers: Record<string, string>,
     timeoutMillis: number,
   ): Promise<HttpAnswer>;
@@ -72,7 +80,7 @@ export function createHttpTransport(
   const request = async (
     method: string,
     path: string,
-    body: string | undefined,
+    body: string | Uint8Array | undefined,
     headers: Record<string, string>,
     timeoutMillis: number,
   ) => {
@@ -86,7 +94,7 @@ export function createHttpTransport(
         headers:
           body === undefined
             ? { ...fixedHeaders, ...headers }
-            : { ...fixedHeaders, ...headers, 'content-type': 'application/json' },
+            : { ...fixedHeaders, 'content-type': 'application/json', ...headers },
         body,
         signal: deadline.signal,
       });

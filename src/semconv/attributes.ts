@@ -230,6 +230,19 @@ export const ATTR_AGENTSIGHT_FEEDBACK_COMMENT = 'agentsight.feedback.comment' as
  */
 export const ATTR_AGENTSIGHT_FEEDBACK_METADATA = 'agentsight.feedback.metadata' as const;
 
+/**
+ * Files attached to a message (on a message span) or tracked on their own (on an `attachments`
+ * span), as a JSON array of descriptors: `{"id","filename","mime_type","size","sha256"}`, plus
+ * `"dropped"` (the reason) for a file that will not be delivered. `mime_type` is absent while it is
+ * unknown (a file path or Blob of no stated type is sniffed when sent); `sha256` is absent for a file
+ * path or Blob (they are read when sent). The bytes never travel on spans: `id` names them in the
+ * process's attachment store, from which the AgentSight exporter takes them.
+ *
+ * @example '[{"id":"9f2c…","filename":"photo.png","mime_type":"image/png","size":48213,"sha256":"1b4f…"}]'
+ * @experimental
+ */
+export const ATTR_AGENTSIGHT_ATTACHMENTS = 'agentsight.attachments' as const;
+
 // ---------------------------------------------------------------------------------------------
 // Token usage recorded by hand (`trackTokenUsage`). Prompt and completion counts use the GenAI
 // keys below; these two have no GenAI equivalent.

@@ -21,6 +21,12 @@ export const AGENTSIGHT_SPAN_KIND_VALUE_TOKEN_USAGE = 'token_usage' as const;
 export const AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE = 'initialize' as const;
 /** Feedback on the conversation recorded with `trackFeedback`: a zero-length span. */
 export const AGENTSIGHT_SPAN_KIND_VALUE_FEEDBACK = 'feedback' as const;
+/**
+ * Files tracked on their own with `trackAttachments` (not attached to a message): a zero-length
+ * span carrying `agentsight.attachments`, `agentsight.message.sender` and optional
+ * `agentsight.message.metadata`.
+ */
+export const AGENTSIGHT_SPAN_KIND_VALUE_ATTACHMENTS = 'attachments' as const;
 
 // --- agentsight.feedback.sentiment ----------------------------------------------------------
 
@@ -77,6 +83,8 @@ export const SPAN_NAME_TOKEN_USAGE = 'agentsight.token_usage' as const;
 export const SPAN_NAME_INITIALIZE = 'agentsight.initialize_conversation' as const;
 /** Span name of a feedback record. */
 export const SPAN_NAME_FEEDBACK = 'agentsight.feedback' as const;
+/** Span name of files tracked on their own. */
+export const SPAN_NAME_ATTACHMENTS = 'agentsight.attachments' as const;
 
 // --- names shared by the instrumentation and the exporter side ------------------------------
 
