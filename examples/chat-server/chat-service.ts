@@ -5,11 +5,20 @@
 import { TrackConversation, trackAction, trackFeedback } from 'agentsight-otel';
 import type { Assistant } from './assistant';
 
+/** A file the user sent with the message (a chat widget's upload, base64 in the JSON body). */
+export interface ChatImage {
+  filename: string;
+  mimeType?: string;
+  /** Standard base64. */
+  data: string;
+}
+
 /** One turn as the HTTP layer hands it over. */
 export interface ChatTurn {
   message: string;
   conversationId: string;
   customerId?: string;
+  image?: ChatImage;
 }
 
 /** The reply the HTTP layer sends back. */
@@ -41,7 +50,12 @@ export class ChatService {
     conversationId: (turn: ChatTurn) => turn.conversationId,
     customerId: (turn: ChatTurn) => turn.customerId,
     metadata: (turn: ChatTurn) => ({ endpoint: '/chat', message_length: turn.message.length }),
-    humanMessage: (turn: ChatTurn) => turn.message,
+    // The upload goes with the user's message: AgentSight gets it linked to that message, the
+    // spans only its name, size, type and hash.
+    humanMessage: (turn: ChatTurn) => ({
+      content: turn.message,
+      attachments: turn.image === undefined ? undefined : [{ ...turn.image }],
+    }),
     agentMessage: (reply: ChatReply) => reply.response,
   })
   async chat(turn: ChatTurn): Promise<ChatReply> {

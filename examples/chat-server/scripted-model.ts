@@ -79,6 +79,12 @@ function reply(request: ChatRequest): Reply {
   if (expression && canCalculate) {
     return { content: null, toolCall: { name: 'calculator', arguments: JSON.stringify({ expression }) } };
   }
+  if (/\b(chart|image|picture|photo)\b/i.test(question)) {
+    // The scripted model sees no pixels; the upload itself went to AgentSight with the message.
+    return {
+      content: 'Thanks, I have your chart. I cannot look at images offline, but it is saved with this conversation.',
+    };
+  }
   return {
     content:
       "Hello! I'm the demo assistant, running on an offline scripted model (no OpenAI key needed). " +

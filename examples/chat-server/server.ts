@@ -6,11 +6,16 @@ import { generateConversationId } from 'agentsight-otel';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { AssistantFailure, type ChatService, FeedbackService } from './chat-service';
 
-/** Body of `POST /chat`, as in the guide. */
+/** Largest image accepted, as base64 text: 8 MiB of bytes. */
+const MAX_IMAGE_BASE64 = Math.ceil((8 * 1024 * 1024) / 3) * 4;
+
+/** Body of `POST /chat`, as in the guide (plus an optional image). */
 interface ChatBody {
   message: string;
   conversation_id?: string;
   customer_id?: string;
+  /** An uploaded image: name, type and standard base64 bytes. */
+  image?: { filename: string; mime_type?: string; data: string };
 }
 
 const chatBodySchema = {
@@ -21,6 +26,16 @@ const chatBodySchema = {
     message: { type: 'string', minLength: 1, maxLength: 4000, pattern: '\\S' },
     conversation_id: { type: 'string', minLength: 1, maxLength: 255, pattern: '^\\S+$' },
     customer_id: { type: 'string', minLength: 1, maxLength: 255 },
+    image: {
+      type: 'object',
+      required: ['filename', 'data'],
+      additionalProperties: false,
+      properties: {
+        filename: { type: 'string', minLength: 1, maxLength: 255 },
+        mime_type: { type: 'string', pattern: '^image/[\\w.+-]+$' },
+        data: { type: 'string', maxLength: MAX_IMAGE_BASE64, pattern: '^[A-Za-z0-9+/]*={0,2}$' },
+      },
+    },
   },
 } as const;
 
@@ -57,7 +72,12 @@ export const SERVICE_NAME = 'agentsight-chat-server';
 /** Builds the app (not listening yet). */
 export function buildServer(chat: ChatService): FastifyInstance {
   // Strict bodies: Fastify's defaults would silently drop unknown fields and turn 42 into "42".
-  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  const app = Fastify({
+    logger: false,
+    // Room for an image in the body (base64), beside the message.
+    bodyLimit: MAX_IMAGE_BASE64 + 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
 
   app.get('/health', async () => ({ status: 'healthy', service: SERVICE_NAME }));
 
@@ -65,11 +85,12 @@ export function buildServer(chat: ChatService): FastifyInstance {
     '/chat',
     { schema: { body: chatBodySchema, response: { 200: chatReplySchema } } },
     async (request) => {
-      const { message, conversation_id, customer_id } = request.body;
+      const { message, conversation_id, customer_id, image } = request.body;
       const reply = await chat.chat({
         message,
         conversationId: conversation_id ?? generateConversationId(),
         customerId: customer_id,
+        image: image && { filename: image.filename, mimeType: image.mime_type, data: image.data },
       });
       return { response: reply.response, conversation_id: reply.conversationId, tools_used: reply.toolsUsed };
     },

@@ -2,13 +2,14 @@
  * `npm run demo`: the guide's chat server, tracked, end to end, on this machine alone.
  *
  * Starts the local AgentSight receiver and (without OPENAI_API_KEY) the offline scripted model,
- * starts the chat server, sends the guide's three requests and a feedback, shuts telemetry down so everything is
- * flushed, and prints each conversation as the receiver stored it.
+ * starts the chat server, sends the guide's three requests, a message with an image and a feedback,
+ * shuts telemetry down so everything is flushed, and prints each conversation as the receiver stored it.
  *
  * `npm run demo -- --live` sends to the real AgentSight API instead (needs AGENTSIGHT_API_KEY).
  */
 import type { AgentSightProcessorOptions } from 'agentsight-otel';
 import { type DevServer, renderTranscript, startDevServer } from 'agentsight-otel/dev-server';
+import { gradientPng } from '../chat-server/sample-image';
 import { startTelemetry, stopTelemetry } from '../chat-server/telemetry';
 
 /** A placeholder key: the local receiver takes any key of the right form. */
@@ -19,7 +20,20 @@ const REQUESTS = [
   { message: 'Hello! Can you help me with some math?' },
   { message: 'What is 127 multiplied by 8?' },
   { message: 'And what is 1016 divided by 4?', conversation_id: 'web-chat-123', customer_id: 'user-456' },
+  // A chat widget's upload: the image goes to AgentSight linked to this message.
+  {
+    message: 'Here is my chart of the results.',
+    conversation_id: 'web-chat-123',
+    image: { filename: 'chart.png', mime_type: 'image/png', data: gradientPng().toString('base64') },
+  },
 ];
+
+/** A request body for the console, with base64 bytes shortened. */
+function shown(body: object): string {
+  return JSON.stringify(body, (key, value) =>
+    key === 'data' && typeof value === 'string' ? `<${Math.floor((value.length * 3) / 4)} bytes, base64>` : value,
+  );
+}
 
 async function main(): Promise<void> {
   const live = process.argv.includes('--live');
@@ -54,7 +68,7 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    console.log(`\nPOST /chat ${JSON.stringify(body)}\n  → ${response.status} ${await response.text()}`);
+    console.log(`\nPOST /chat ${shown(body)}\n  → ${response.status} ${await response.text()}`);
   }
   // The user rates the last conversation: a request of its own, tracked as feedback.
   const rating = { conversation_id: 'web-chat-123', sentiment: 'positive', comment: 'Quick and right' };

@@ -193,7 +193,7 @@ describe('local receiver: the AgentSight contract', () => {
       expect(blank.body).to.deep.equal({ label: ['This field may not be blank.'] });
     });
 
-    it('accepts base64 attachments, rejects bad base64 and refuses multipart', async () => {
+    it('accepts base64 attachments, rejects bad base64 and malformed multipart', async () => {
       const id = await create('conv-f');
       const upload = (data: string) => ({
         timestamp: T(5),
@@ -209,7 +209,71 @@ describe('local receiver: the AgentSight contract', () => {
       const multipart = await post(server(), '/api/attachments/', '--x--', {
         headers: { 'content-type': 'multipart/form-data; boundary=x' },
       });
-      expect(multipart.status).to.equal(415);
+      expect(multipart.status).to.equal(400);
+    });
+
+    /** A multipart upload as fetch encodes it (the receiver must not share the sender's encoder). */
+    const multipart = async (parts: [string, string | Blob, string?][]) => {
+      const form = new FormData();
+      for (const [name, value, filename] of parts) {
+        if (typeof value === 'string') form.append(name, value);
+        else form.append(name, value, filename);
+      }
+      const response = await fetch(`${server().url}/api/attachments/`, {
+        method: 'POST',
+        headers: { authorization: `Api-Key ${TEST_API_KEY}` },
+        body: form,
+      });
+      return { status: response.status, body: await response.json() };
+    };
+
+    it('accepts a multipart upload linked to a message of its conversation, and checks every part', async () => {
+      const id = await create('conv-m');
+      const message = await post(server(), '/api/track/', {
+        timestamp: T(6),
+        content: 'see attached',
+        sender: 'end_user',
+        conversation_id: 'conv-m',
+        metadata: {},
+        conversation: id,
+      });
+      const png = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], { type: 'image/png' });
+      const good: [string, string | Blob, string?][] = [
+        ['timestamp', T(7)],
+        ['conversation', String(id)],
+        ['sender', 'end_user'],
+        ['mode', 'form_data'],
+        ['metadata', '{}'],
+        ['attachment_0', png, 'photo é.png'],
+        ['message', String(message.body.id)],
+      ];
+      const accepted = await multipart(good);
+      expect(accepted.status).to.equal(201);
+      const stored = server()
+        .store.recordsOf('conv-m')
+        .find((r) => r.kind === 'attachments');
+      expect(stored?.body).to.deep.include({ message: message.body.id, conversation: id, mode: 'form_data' });
+      expect(stored?.body.attachments).to.deep.equal([
+        {
+          filename: 'photo é.png',
+          mime_type: 'image/png',
+          size_bytes: 7,
+          sha256: 'cdf3cefe7ec6253d1cb4828ab654da6beb8a4727daac0c49dbf26bedf5887f79',
+        },
+      ]);
+      const file = await fetch(`${server().url}/files/${stored?.id}/0`);
+      expect(Buffer.from(await file.arrayBuffer())).to.deep.equal(Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+
+      const without = (name: string) => good.filter(([n]) => n !== name);
+      expect((await multipart(without('timestamp'))).body).to.have.property('timestamp');
+      expect((await multipart(without('attachment_0'))).body).to.have.property('attachments');
+      expect((await multipart([...without('mode'), ['mode', 'base64']])).body).to.have.property('mode');
+      expect((await multipart([...good, ['conversation_id', 'conv-m']])).body).to.have.property('conversation_id');
+      expect((await multipart([...without('message'), ['message', '999']])).body).to.have.property('message');
+      expect((await multipart([...without('conversation'), ['conversation', '999']])).body).to.have.property(
+        'conversation',
+      );
+      expect((await multipart([...without('metadata'), ['metadata', '[1]']])).body).to.have.property('metadata');
     });
 
     it('takes feedback for a known conversation and 404s an unknown one', async () => {

@@ -1,8 +1,17 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  AgentSightClient,
+  AgentSightSpanProcessor,
+  trackConversation,
+  trackFeedback,
+  trackHumanMessage,
+} from 'agentsight-otel';
 import { expect } from 'chai';
 import { type Browser, chromium } from 'playwright-core';
-import { conversationBody, post, useReceiver } from '../helpers/receiver';
+import { gradientPng } from '#examples/chat-server/sample-image';
+import { conversationBody, post, TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { startSdk, stopSdk } from '../helpers/sdk';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Artifacts land in .artifacts/ at the repository root (git-ignored). */
@@ -10,7 +19,7 @@ const ARTIFACTS = resolve(__dirname, '../../../.artifacts');
 
 describe('local receiver: the transcript page in headless Chromium', function () {
   this.timeout(60_000);
-  const server = useReceiver();
+  const server = useReceiver({ apiKey: TEST_API_KEY });
   let browser: Browser | undefined;
 
   before(async function () {
@@ -82,6 +91,53 @@ describe('local receiver: the transcript page in headless Chromium', function ()
     ]);
     mkdirSync(ARTIFACTS, { recursive: true });
     const screenshot = join(ARTIFACTS, 'dev-server-page.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(`    screenshot: ${screenshot}`);
+    await page.close();
+  });
+
+  it('shows an uploaded image as a thumbnail, the feedback and the mark, sent through the real pipeline', async () => {
+    const image = gradientPng(120, 80);
+    const processor = new AgentSightSpanProcessor({ apiKey: TEST_API_KEY, endpoint: server().url });
+    const sdk = startSdk({ spanProcessors: [processor] });
+    try {
+      trackConversation({ conversationId: 'with-image', name: 'Photo help' }, () => {
+        trackHumanMessage('Is this chart readable?', undefined, [{ data: image, filename: 'chart.png' }]);
+      });
+      trackConversation({ conversationId: 'with-image' }, () => {
+        trackFeedback({ sentiment: 'negative', comment: 'Too blurry' });
+      });
+      await processor.forceFlush();
+    } finally {
+      await stopSdk(sdk);
+    }
+    await new AgentSightClient({ apiKey: TEST_API_KEY, endpoint: server().url }).markConversation('with-image', true);
+
+    const page = await (browser as Browser).newPage();
+    await page.goto(`${server().url}/?conversation=with-image`);
+    expect(await page.locator('h2').textContent())
+      .to.contain('"Photo help"')
+      .and.contain('marked');
+    const lines = (await page.locator('#transcript .line').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+    expect(lines[0]).to.match(/user Is this chart readable\?$/);
+    expect(lines[1]).to.match(/files end_user: chart\.png \(image\/png, [\d.]+ KiB\) · message #\d+ chart\.png$/);
+    expect(lines[2]).to.match(/feedback negative Too blurry$/);
+    // The thumbnail is the uploaded image itself, decoded by the browser at its real size.
+    const thumbnail = page.locator('.line.files img');
+    await thumbnail.waitFor();
+    await page.waitForFunction(() => {
+      const img = (
+        globalThis as unknown as { document: { querySelector(s: string): { complete: boolean } } }
+      ).document.querySelector('.line.files img');
+      return img.complete;
+    });
+    const size = await thumbnail.evaluate((element) => {
+      const img = element as unknown as { naturalWidth: number; naturalHeight: number };
+      return [img.naturalWidth, img.naturalHeight];
+    });
+    expect(size).to.deep.equal([120, 80]);
+    const screenshot = join(ARTIFACTS, 'dev-server-attachments.png');
+    mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`    screenshot: ${screenshot}`);
     await page.close();
