@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const entries = ['index', 'semconv/index', 'devserver/index'];
+const entries = ['index', 'semconv/index', 'devserver/index', 'bridge/index'];
 
 for (const entry of entries) {
   const cjsFile = join(root, 'dist/cjs', `${entry}.js`);

@@ -1,10 +1,10 @@
-#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { startDevServer } from './server';
 import type { StoredRecord } from './store';
 import { renderTranscript } from './transcript';
 
-const USAGE = `Usage: agentsight-otel dev-server [options]
+/** Help text of the dev-server command. */
+export const DEV_SERVER_USAGE = `Usage: agentsight-otel dev-server [options]
 
 A local AgentSight API receiver: checks what the exporter sends against the API contract,
 stores it, and prints each conversation as a transcript.
@@ -23,7 +23,8 @@ Options:
 /** Quiet time after which a conversation's new lines are printed. */
 const PRINT_AFTER_MS = 400;
 
-async function devServer(argv: string[]): Promise<void> {
+/** `agentsight-otel dev-server`: runs the receiver until SIGINT or SIGTERM. */
+export async function devServerCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -38,7 +39,7 @@ async function devServer(argv: string[]): Promise<void> {
     },
   });
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(DEV_SERVER_USAGE);
     return;
   }
   const port = Number(values.port ?? process.env.AGENTSIGHT_DEV_SERVER_PORT ?? 8787);
@@ -89,17 +90,3 @@ async function devServer(argv: string[]): Promise<void> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
-
-async function main(argv: string[]): Promise<void> {
-  const [command, ...rest] = argv;
-  if (command === 'dev-server') return devServer(rest);
-  process.stdout.write(
-    `agentsight-otel <command>\n\nCommands:\n  dev-server   run a local AgentSight API receiver\n\n${USAGE}`,
-  );
-  if (command !== undefined && command !== '--help' && command !== '-h') process.exitCode = 2;
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  process.stderr.write(`agentsight-otel: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});

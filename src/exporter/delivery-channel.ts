@@ -1,3 +1,5 @@
+import { AGENTSIGHT_OTEL_VERSION } from '../version';
+import type { ExporterConfig } from './config';
 import { DeliveryQueue, type DeliverySettings } from './delivery-queue';
 import type { DeliveryFailure, DeliveryStats } from './delivery-stats';
 import type { ConversationPlan } from './payloads';
@@ -47,4 +49,31 @@ export function inThreadChannel(settings: ChannelSettings): DeliveryChannel {
   };
   queue.onChange = () => channel.onChange?.();
   return channel;
+}
+
+/** How to deliver for a validated configuration: endpoint, headers (the key, our user agent) and delivery policy. */
+export function channelSettingsFor(config: ExporterConfig): ChannelSettings {
+  return {
+    endpoint: config.endpoint.href,
+    headers: {
+      ...config.headers,
+      authorization: `Api-Key ${config.apiKey}`,
+      'user-agent': `agentsight-otel/${AGENTSIGHT_OTEL_VERSION} node/${process.versions.node}`,
+    },
+    delivery: {
+      requestTimeoutMillis: config.timeoutMillis,
+      maxRetries: config.maxRetries,
+      backoff: {
+        initialDelayMillis: config.retryDelayMillis,
+        maxDelayMillis: Math.max(config.retryDelayMillis, 5_000),
+        multiplier: 1.5,
+        jitter: 0.2,
+      },
+      concurrency: config.concurrency,
+      initialConcurrency: Math.min(16, config.concurrency),
+      maxQueueBytes: config.maxQueueBytes,
+      maxItemAgeMillis: config.maxItemAgeMillis,
+      maxCachedConversations: config.maxCachedConversations,
+    },
+  };
 }

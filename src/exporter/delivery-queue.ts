@@ -4,6 +4,7 @@ import { apiErrorText } from './api-errors';
 import { BoundedMap } from './bounded-map';
 import { CircuitBreaker } from './circuit-breaker';
 import { type DeliveryFailure, type DeliveryStats, type DropReason, emptyStats } from './delivery-stats';
+import { type DeliveryTicket, isFinalDrop } from './delivery-ticket';
 import { type ConversationPlan, ITEM_PATHS, type JsonObject, type PlannedItem, type UploadFile } from './payloads';
 import {
   type BackoffPolicy,
@@ -78,6 +79,11 @@ interface QueuedRequest {
   readonly queuedAt: number;
   /** Transient failures counted against `maxRetries`. */
   failures: number;
+  /** The hand-over it came with, when its sender waits for its end (the bridge). */
+  readonly ticket?: DeliveryTicket;
+  /** Its timestamp in µs after the monotonic step, and the conversation's before it (undone by a cancel). */
+  readonly stampedMicros?: number;
+  readonly previousMicros?: number;
   /** Attachments: the files, and the key of the message they belong to (if any). */
   readonly upload?: { readonly fields: JsonObject; files: readonly UploadFile[]; readonly linkedTo?: string };
 }
@@ -174,22 +180,27 @@ export class DeliveryQueue {
     );
   }
 
-  /** Takes over the plans' items; never throws. */
-  enqueue(plans: readonly ConversationPlan[]): void {
+  /**
+   * Takes over the plans' items; never throws. With a `ticket`, each item's end is also reported
+   * to it, and an item that cannot be delivered for a passing reason (full, down, shutting down)
+   * is returned to the ticket instead of being dropped.
+   */
+  enqueue(plans: readonly ConversationPlan[], ticket?: DeliveryTicket): void {
     const now = this.clock();
     for (const plan of plans) {
+      ticket?.add(plan.items.length);
       if (plan.initializeOnly === true) {
         if (!this.closed && now >= this.refusedUntil)
-          this.enqueuePlan(plan, now, `\u0000initialize ${plan.conversationId}`);
+          this.enqueuePlan(plan, now, `\u0000initialize ${plan.conversationId}`, ticket);
         continue;
       }
       if (this.closed || now < this.refusedUntil) {
         const reason = this.closed ? 'shutdown' : 'unauthorized';
         const message = this.closed ? 'the exporter is shut down' : this.refusedMessage;
-        for (const item of plan.items) this.drop(reason, plan.conversationId, item.label, message);
+        for (const item of plan.items) this.drop(reason, plan.conversationId, item.label, message, ticket);
         continue;
       }
-      this.enqueuePlan(plan, now);
+      this.enqueuePlan(plan, now, plan.conversationId, ticket);
     }
     this.pump();
     this.changed();
@@ -256,7 +267,7 @@ export class DeliveryQueue {
   }
 
   /** `lane` separates an initialising record from the conversation's own queue (and its memory). */
-  private enqueuePlan(plan: ConversationPlan, now: number, lane: string = plan.conversationId): void {
+  private enqueuePlan(plan: ConversationPlan, now: number, lane: string, ticket: DeliveryTicket | undefined): void {
     let queue = this.queues.get(lane);
     if (queue === undefined) {
       const remembered = lane === plan.conversationId ? this.memory.get(lane) : undefined;
@@ -273,7 +284,7 @@ export class DeliveryQueue {
       };
       if (memory.backendId === undefined && !this.fits(record.bytes)) {
         for (const item of plan.items)
-          this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
+          this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
         return;
       }
       queue = {
@@ -295,12 +306,13 @@ export class DeliveryQueue {
     for (const item of plan.items) {
       if (!this.fits(MIN_ITEM_BYTES)) {
         // Full: refuse without serialising (during an outage this is most of the traffic).
-        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
+        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
         continue;
       }
       // Items go out in the order they happened; span clocks can disagree with that order by up
       // to a millisecond, so a timestamp that would step back is moved just after the last one.
       let body = item.body;
+      const previousMicros = queue.memory.lastMicros;
       if (!('timestamp' in body)) {
         // Feedback carries no timestamp: the API stamps it; its place in the order is enough.
       } else if (item.atMicros <= queue.memory.lastMicros) {
@@ -313,7 +325,7 @@ export class DeliveryQueue {
       const bytes = costOf(json, item.idempotencyKey, item.label) + heldBytes(item.uploads ?? []);
       if (!this.fits(bytes)) {
         // An upload that does not fit goes alone: its message, queued before it, stays.
-        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full');
+        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
         continue;
       }
       queue.items.push({
@@ -325,6 +337,7 @@ export class DeliveryQueue {
         queuedAt: now,
         failures: 0,
         ...uploadOf(item, body),
+        ...(ticket === undefined ? {} : { ticket, stampedMicros: queue.memory.lastMicros, previousMicros }),
       });
       this.account(bytes, 1);
     }
@@ -445,6 +458,7 @@ export class DeliveryQueue {
     const now = this.clock();
     if (outcome.kind === 'skipped') {
       this.removeHead(queue);
+      request.ticket?.settle('rejected', 'none of its files could be read');
       return;
     }
     if (outcome.kind === 'delivered') {
@@ -470,6 +484,7 @@ export class DeliveryQueue {
         }
         this.removeHead(queue);
         this.counters.delivered += 1;
+        request.ticket?.settle('delivered');
       }
       return;
     }
@@ -489,7 +504,7 @@ export class DeliveryQueue {
       }
       if (isRecord) this.rejectConversation(queue, outcome.reason, outcome.message);
       else {
-        this.drop(outcome.reason, queue.conversationId, request.label, outcome.message);
+        this.drop(outcome.reason, queue.conversationId, request.label, outcome.message, request.ticket);
         this.removeHead(queue);
       }
       return;
@@ -510,7 +525,7 @@ export class DeliveryQueue {
         const message = `${outcome.message} (after ${request.failures} tries)`;
         if (isRecord) this.rejectConversation(queue, 'retries_exhausted', message);
         else {
-          this.drop('retries_exhausted', queue.conversationId, request.label, message);
+          this.drop('retries_exhausted', queue.conversationId, request.label, message, request.ticket);
           this.removeHead(queue);
         }
         return;
@@ -566,7 +581,7 @@ export class DeliveryQueue {
     while (pendingItems(queue) > 0) {
       const item = queue.items[queue.head] as QueuedRequest;
       const why = reason === 'max_age' ? reason : 'conversation_rejected';
-      this.drop(why, queue.conversationId, item.label, `its conversation was not created: ${message}`);
+      this.drop(why, queue.conversationId, item.label, `its conversation was not created: ${message}`, item.ticket);
       this.removeHead(queue);
     }
     this.queues.delete(queue.id);
@@ -583,7 +598,7 @@ export class DeliveryQueue {
       }
       const first = queue.head + keep;
       for (const item of queue.items.slice(first)) {
-        this.drop(reason, queue.conversationId, item.label, message);
+        this.drop(reason, queue.conversationId, item.label, message, item.ticket);
         this.account(-item.bytes, -1);
       }
       queue.items.length = Math.min(queue.items.length, first);
@@ -594,9 +609,65 @@ export class DeliveryQueue {
     this.checkFlushes();
   }
 
-  private drop(reason: DropReason, conversationId: string, label: string, message: string): void {
+  private drop(
+    reason: DropReason,
+    conversationId: string,
+    label: string,
+    message: string,
+    ticket?: DeliveryTicket,
+  ): void {
+    if (ticket !== undefined && !isFinalDrop(reason)) {
+      // Not a loss: its sender still holds it and will send it again.
+      ticket.settle('returned');
+      return;
+    }
     this.counters.dropped[reason] += 1;
     this.example({ conversationId, label, reason, message });
+    ticket?.settle('rejected', message);
+  }
+
+  /**
+   * Gives the ticket's waiting items back to its sender (the bridge answers 503 and the Collector
+   * keeps them): they leave the queue uncounted. Requests on the wire end on their own. The
+   * conversations' timestamp clocks step back to before the returned items, so that when they
+   * come again they keep their own timestamps.
+   */
+  cancel(ticket: DeliveryTicket): void {
+    for (const queue of [...this.queues.values()]) {
+      const first = queue.head + (queue.busy && queue.recordDone ? 1 : 0);
+      const kept: QueuedRequest[] = [];
+      let rewindTo: number | undefined;
+      for (const item of queue.items.slice(first)) {
+        if (item.ticket !== ticket) {
+          kept.push(item);
+          continue;
+        }
+        rewindTo ??= item.previousMicros;
+        this.account(-item.bytes, -1);
+        ticket.settle('returned');
+      }
+      if (rewindTo === undefined) continue;
+      queue.items.length = first;
+      queue.items.push(...kept);
+      const latestKept = Math.max(0, ...kept.map((item) => item.stampedMicros ?? 0));
+      queue.memory.lastMicros = Math.max(rewindTo, latestKept);
+      if (pendingItems(queue) === 0 && !queue.busy) {
+        if (!queue.recordDone) this.account(-queue.record.bytes, 0);
+        this.queues.delete(queue.id);
+      }
+    }
+    this.changed();
+  }
+
+  /**
+   * When the API is unavailable (the circuit is open or a `Retry-After` holds the endpoint): how
+   * long until the next attempt, in ms. Undefined while it answers.
+   */
+  unavailableFor(): number | undefined {
+    const now = this.clock();
+    const resume = this.breaker.resumeAt(now);
+    if (this.breaker.status === 'closed' && resume === undefined) return undefined;
+    return Math.max(0, (resume ?? now) - now);
   }
 
   private example(failure: DeliveryFailure): void {
@@ -618,7 +689,13 @@ export class DeliveryQueue {
       }
       while (pendingItems(queue) > 0 && (queue.items[queue.head] as QueuedRequest).queuedAt < oldest) {
         const item = queue.items[queue.head] as QueuedRequest;
-        this.drop('max_age', queue.conversationId, item.label, `waited over ${this.settings.maxItemAgeMillis} ms`);
+        this.drop(
+          'max_age',
+          queue.conversationId,
+          item.label,
+          `waited over ${this.settings.maxItemAgeMillis} ms`,
+          item.ticket,
+        );
         this.removeHead(queue);
         dropped = true;
       }

@@ -11,7 +11,7 @@ import {
   reportConfigurationProblem,
   resolveExporterConfig,
 } from './config';
-import { type ChannelSettings, type DeliveryChannel, inThreadChannel } from './delivery-channel';
+import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from './delivery-channel';
 import { DeliveryMetrics } from './delivery-metrics';
 import {
   type DeliveryFailure,
@@ -141,29 +141,7 @@ export class AgentSightSpanExporter {
   }
 
   private openChannel(config: ExporterConfig): DeliveryChannel {
-    const settings: ChannelSettings = {
-      endpoint: config.endpoint.href,
-      headers: {
-        ...config.headers,
-        authorization: `Api-Key ${config.apiKey}`,
-        'user-agent': `agentsight-otel/${AGENTSIGHT_OTEL_VERSION} node/${process.versions.node}`,
-      },
-      delivery: {
-        requestTimeoutMillis: config.timeoutMillis,
-        maxRetries: config.maxRetries,
-        backoff: {
-          initialDelayMillis: config.retryDelayMillis,
-          maxDelayMillis: Math.max(config.retryDelayMillis, 5_000),
-          multiplier: 1.5,
-          jitter: 0.2,
-        },
-        concurrency: config.concurrency,
-        initialConcurrency: Math.min(16, config.concurrency),
-        maxQueueBytes: config.maxQueueBytes,
-        maxItemAgeMillis: config.maxItemAgeMillis,
-        maxCachedConversations: config.maxCachedConversations,
-      },
-    };
+    const settings = channelSettingsFor(config);
     const warn = (message: string) => log.warn(this.redact(message));
     return config.deliveryThread
       ? new WorkerChannel(settings, () => inThreadChannel(settings), warn)

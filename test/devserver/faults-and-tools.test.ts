@@ -99,7 +99,7 @@ describe('local receiver: records file and CLI', () => {
 
   it('`agentsight-otel dev-server` starts, takes data and prints the transcript', async function () {
     this.timeout(20_000);
-    const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/devserver/cli.js');
+    const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/cli.js');
     const child: ChildProcess = spawn(process.execPath, [cli, 'dev-server', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

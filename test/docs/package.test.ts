@@ -38,7 +38,7 @@ describe('the package', () => {
       'dist/esm/index.mjs',
       'dist/esm/index.d.mts',
       'dist/cjs/exporter/delivery-worker.js',
-      'dist/cjs/devserver/cli.js',
+      'dist/cjs/cli.js',
     ]) {
       expect(files, needed).to.include(needed);
     }

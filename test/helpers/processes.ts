@@ -1,4 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 /** Repository root, from build/test/helpers. */
@@ -17,8 +18,13 @@ export interface RunningProcess {
 
 /** Starts `node <script> ...args` from the repository root, with OPENAI_API_KEY removed (offline, deterministic). */
 export function runNode(script: string, args: string[] = [], env: Record<string, string> = {}): RunningProcess {
+  return runProgram(process.execPath, [resolve(ROOT, script), ...args], env);
+}
+
+/** Starts any program from the repository root, its output collected, OPENAI_API_KEY removed. */
+export function runProgram(command: string, args: string[] = [], env: Record<string, string> = {}): RunningProcess {
   const { OPENAI_API_KEY: _openai, ...inherited } = process.env;
-  const child = spawn(process.execPath, [resolve(ROOT, script), ...args], {
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,4 +57,32 @@ export function runNode(script: string, args: string[] = [], env: Record<string,
     },
     exited: () => exit,
   };
+}
+
+/**
+ * The path of a program a repository script builds and caches (`scripts/jaeger.sh`,
+ * `scripts/collector.sh`, `scripts/python-env.sh`), building it now if needed (minutes on a fresh
+ * machine; `.ci/run` builds them first). Undefined when it cannot be built here (no Go, no
+ * Python): the caller skips, unless AGENTSIGHT_REQUIRE_TOOLS is set (CI), where that fails.
+ */
+export function cachedTool(script: string, args: string[] = ['--build-only']): string | undefined {
+  try {
+    return execFileSync('bash', [resolve(ROOT, script), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 900_000,
+    }).trim();
+  } catch (error) {
+    if (process.env.AGENTSIGHT_REQUIRE_TOOLS) throw error;
+    return undefined;
+  }
+}
+
+/** A free TCP port on loopback (asked of the OS, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
 }

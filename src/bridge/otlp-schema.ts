@@ -1,0 +1,61 @@
+import protobuf from 'protobufjs';
+
+/*
+ * The OTLP trace messages the bridge reads and answers, as protobuf definitions for protobufjs.
+ * The field numbers are the wire format of opentelemetry-proto v1 (trace/v1/trace.proto,
+ * common/v1/common.proto, resource/v1/resource.proto, collector/trace/v1/trace_service.proto);
+ * only what the bridge needs is declared (unknown fields are skipped by any protobuf decoder).
+ * Written here because no kept package ships them any more: @opentelemetry/otlp-transformer
+ * encodes by hand since 0.200 and has no request decoder.
+ */
+const OTLP_TRACE_PROTO = `
+syntax = "proto3";
+package otlp;
+
+message AnyValue {
+  oneof value {
+    string string_value = 1;
+    bool bool_value = 2;
+    int64 int_value = 3;
+    double double_value = 4;
+    ArrayValue array_value = 5;
+    KeyValueList kvlist_value = 6;
+    bytes bytes_value = 7;
+  }
+}
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue { string key = 1; AnyValue value = 2; }
+message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; }
+message Resource { repeated KeyValue attributes = 1; }
+
+message Status { string message = 2; int32 code = 3; }
+message Event { fixed64 time_unix_nano = 1; string name = 2; repeated KeyValue attributes = 3; }
+message Span {
+  bytes trace_id = 1;
+  bytes span_id = 2;
+  string trace_state = 3;
+  bytes parent_span_id = 4;
+  string name = 5;
+  int32 kind = 6;
+  fixed64 start_time_unix_nano = 7;
+  fixed64 end_time_unix_nano = 8;
+  repeated KeyValue attributes = 9;
+  repeated Event events = 11;
+  Status status = 15;
+  fixed32 flags = 16;
+}
+message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; }
+message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
+message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
+message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
+message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+`;
+
+const root = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: true }).root;
+
+/** `ExportTraceServiceRequest` (what `POST /v1/traces` carries). */
+export const TraceRequestType = root.lookupType('otlp.ExportTraceServiceRequest');
+
+/** `ExportTraceServiceResponse` (what it answers). */
+export const TraceResponseType = root.lookupType('otlp.ExportTraceServiceResponse');

@@ -1,0 +1,122 @@
+import type { Attributes, AttributeValue, HrTime, SpanContext } from '@opentelemetry/api';
+import type { FinishedSpan } from '../common/sdk-shapes';
+import { TraceRequestType } from './otlp-schema';
+
+/** A request body the bridge cannot read: answered 400, which the Collector does not retry. */
+export class OtlpDecodeError extends Error {
+  override readonly name = 'OtlpDecodeError';
+}
+
+/*
+ * Both encodings are read into one neutral shape: protobuf fields by their proto names
+ * (`keepCase`), OTLP/JSON by its lowerCamelCase names, with ids as hex (JSON) or bytes (protobuf)
+ * and 64-bit integers as decimal text or numbers.
+ */
+type Loose = Record<string, unknown>;
+
+const field = (object: Loose, snake: string, camel: string): unknown => object[snake] ?? object[camel];
+const list = (value: unknown): Loose[] => (Array.isArray(value) ? (value as Loose[]) : []);
+
+function hexId(value: unknown): string {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return typeof value === 'string' ? value.toLowerCase() : '';
+}
+
+/** OTLP nanoseconds (decimal text, number or protobufjs Long) as an HrTime. */
+function hrTime(value: unknown): HrTime {
+  let nanos: bigint;
+  try {
+    nanos = BigInt(typeof value === 'object' && value !== null ? String(value) : ((value as string | number) ?? 0));
+  } catch {
+    return [Number.NaN, Number.NaN]; // unreadable: the mapping drops the span and counts it
+  }
+  return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
+}
+
+function anyValue(value: Loose | undefined): AttributeValue | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = field(value, 'string_value', 'stringValue');
+  if (text !== undefined) return String(text);
+  const bool = field(value, 'bool_value', 'boolValue');
+  if (bool !== undefined) return Boolean(bool);
+  const int = field(value, 'int_value', 'intValue');
+  if (int !== undefined) return Number(String(int));
+  const double = field(value, 'double_value', 'doubleValue');
+  if (double !== undefined) return Number(double);
+  const array = field(value, 'array_value', 'arrayValue') as Loose | undefined;
+  if (array !== undefined) {
+    const values = list(array.values).map(anyValue);
+    return values.every((v) => typeof v === 'string') ? (values as string[]) : JSON.stringify(values);
+  }
+  const kvlist = field(value, 'kvlist_value', 'kvlistValue') as Loose | undefined;
+  if (kvlist !== undefined) return JSON.stringify(attributes(kvlist.values));
+  const bytes = field(value, 'bytes_value', 'bytesValue');
+  if (bytes instanceof Uint8Array) return Buffer.from(bytes).toString('base64');
+  return typeof bytes === 'string' ? bytes : undefined;
+}
+
+function attributes(keyValues: unknown): Attributes {
+  const result: Attributes = Object.create(null) as Attributes;
+  for (const kv of list(keyValues)) {
+    const value = anyValue(kv.value as Loose | undefined);
+    if (typeof kv.key === 'string' && value !== undefined) result[kv.key] = value;
+  }
+  return result;
+}
+
+/** OTLP span kind (1 internal … 5 consumer, 0 unspecified) as the API's (0 internal … 4 consumer). */
+function spanKind(value: unknown): number {
+  const kind = Number(value ?? 0);
+  return kind >= 1 && kind <= 5 ? kind - 1 : 0;
+}
+
+function toFinishedSpan(span: Loose): FinishedSpan {
+  const context: SpanContext = {
+    traceId: hexId(field(span, 'trace_id', 'traceId')),
+    spanId: hexId(field(span, 'span_id', 'spanId')),
+    traceFlags: Number(span.flags ?? 1) & 0xff,
+  };
+  const status = (span.status ?? {}) as Loose;
+  return {
+    name: String(span.name ?? ''),
+    kind: spanKind(span.kind),
+    spanContext: () => context,
+    startTime: hrTime(field(span, 'start_time_unix_nano', 'startTimeUnixNano')),
+    endTime: hrTime(field(span, 'end_time_unix_nano', 'endTimeUnixNano')),
+    status: { code: Number(status.code ?? 0), ...(status.message ? { message: String(status.message) } : {}) },
+    attributes: attributes(span.attributes),
+    events: list(span.events).map((event) => ({
+      name: String(event.name ?? ''),
+      time: hrTime(field(event, 'time_unix_nano', 'timeUnixNano')),
+      attributes: attributes(event.attributes),
+    })),
+  };
+}
+
+/** Every span of an export request, in the order it lists them (the order they ended). */
+function spansOf(request: Loose): FinishedSpan[] {
+  const spans: FinishedSpan[] = [];
+  for (const resourceSpans of list(field(request, 'resource_spans', 'resourceSpans'))) {
+    for (const scopeSpans of list(field(resourceSpans, 'scope_spans', 'scopeSpans'))) {
+      for (const span of list(scopeSpans.spans)) spans.push(toFinishedSpan(span));
+    }
+  }
+  return spans;
+}
+
+/** Reads an OTLP/HTTP traces body (`application/x-protobuf` or `application/json`). */
+export function decodeTraceRequest(body: Buffer, json: boolean): FinishedSpan[] {
+  let request: Loose;
+  try {
+    request = json
+      ? (JSON.parse(body.toString('utf8')) as Loose)
+      : (TraceRequestType.toObject(TraceRequestType.decode(body), { longs: String }) as Loose);
+  } catch (error) {
+    throw new OtlpDecodeError(
+      `the body is not an OTLP ${json ? 'JSON' : 'protobuf'} traces request: ${(error as Error).message}`,
+    );
+  }
+  if (typeof request !== 'object' || request === null)
+    throw new OtlpDecodeError('the body is not an OTLP traces request');
+  return spansOf(request);
+}
