@@ -101,7 +101,7 @@ function percentile(values: number[], p: number): number {
 /** Runs the comparison and prints medians and p99 side by side. */
 export async function benchChatLatency(): Promise<void> {
   const receiver = await startProcess(
-    'dist/cjs/devserver/cli.js',
+    'dist/cjs/cli.js',
     ['dev-server', '--port', '0', '--quiet', '--api-key', API_KEY],
     {},
     /listening on (http:\/\/\S+)/,

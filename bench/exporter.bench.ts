@@ -42,7 +42,7 @@ export function makeSpans(turns: number, conversations: number, prefix = 'bench'
 
 /** Starts the receiver CLI in its own process (extra CLI arguments, e.g. `--latency 100`). */
 export async function startReceiverProcess(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
-  const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/devserver/cli.js');
+  const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/cli.js');
   const child = spawn(process.execPath, [cli, 'dev-server', '--port', '0', '--quiet', '--api-key', API_KEY, ...extra], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark, side by side, as ratios. Pass names to run a subset
  * (`npm run bench -- exporter`).
  */
+import { benchBridge } from './bridge.bench';
 import { benchChatLatency } from './chat-latency.bench';
 import { benchDecorators } from './decorators.bench';
 import { benchDeliveryLatency, benchOutageMemory } from './delivery-latency.bench';
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   'delivery-memory': benchOutageMemory,
   'chat-latency': benchChatLatency,
   sampler: benchSampler,
+  bridge: benchBridge,
 };
 
 async function main(): Promise<void> {

@@ -46,6 +46,11 @@ export interface BridgeRequestCounts {
   retryLater: number;
   /** 400/401/413/415: the request itself was wrong. */
   refused: number;
+  /**
+   * Spans reported rejected in `partial_success` of accepted requests: unreadable spans, items
+   * AgentSight refused for good, and files (their bytes do not travel on spans).
+   */
+  rejectedSpans: number;
 }
 
 /** A running bridge. */
@@ -138,7 +143,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const transport = createHttpTransport(config.endpoint, settings.headers, settings.delivery.concurrency);
   const queue = new DeliveryQueue(transport, settings.delivery);
   const redact = redactor(config.apiKey);
-  const requests: BridgeRequestCounts = { accepted: 0, retryLater: 0, refused: 0 };
+  const requests: BridgeRequestCounts = { accepted: 0, retryLater: 0, refused: 0, rejectedSpans: 0 };
   let closing = false;
 
   const retryLater = (why: string): Answer => {
@@ -239,8 +244,10 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
     const json = answer.headers?.['x-otlp-json'] === '1';
     const headers: Record<string, string> = { ...answer.headers };
     delete headers['x-otlp-json'];
-    if (answer.status === 200 && answer.rejected !== undefined) requests.accepted += 1;
-    else if (answer.status === 503) requests.retryLater += 1;
+    if (answer.status === 200 && answer.rejected !== undefined) {
+      requests.accepted += 1;
+      requests.rejectedSpans += answer.rejected.spans;
+    } else if (answer.status === 503) requests.retryLater += 1;
     else if (answer.status >= 400) requests.refused += 1;
     if (answer.rejected !== undefined) {
       const partial =

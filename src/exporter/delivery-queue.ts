@@ -61,6 +61,12 @@ function heldBytes(files: readonly UploadFile[]): number {
 /** Uploads get the Python SDK's deadline for multipart (45 s) at least: they carry megabytes. */
 const MIN_UPLOAD_TIMEOUT_MILLIS = 45_000;
 
+/**
+ * How far spans' timestamps can disagree with the order they ended in: OTel JS anchors each span
+ * to `Date.now()`, in whole milliseconds, when it starts. Within this, delivery order wins.
+ */
+const CLOCK_SKEW_MICROS = 2_000;
+
 /** Transient failures in a row that open the circuit. */
 const CIRCUIT_THRESHOLD = 3;
 /** How long the endpoint is left alone after it refused the key. */
@@ -310,10 +316,12 @@ export class DeliveryQueue {
         continue;
       }
       // Items go out in the order they happened; span clocks can disagree with that order by up
-      // to a millisecond, so a timestamp that would step back is moved just after the last one.
+      // to a millisecond, so a timestamp that would step back that little is moved just after the
+      // last one. An item much older than the last one is a late arrival (a Collector requeued
+      // its batch after a restart): it keeps its own time, which places it where it happened.
       let body = item.body;
       const previousMicros = queue.memory.lastMicros;
-      if (!('timestamp' in body)) {
+      if (!('timestamp' in body) || item.atMicros < queue.memory.lastMicros - CLOCK_SKEW_MICROS) {
         // Feedback carries no timestamp: the API stamps it; its place in the order is enough.
       } else if (item.atMicros <= queue.memory.lastMicros) {
         queue.memory.lastMicros += 1;

@@ -152,6 +152,7 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
     const parsed = JSON.parse(answer.body.toString('utf8'));
     expect(parsed.partialSuccess.rejectedSpans).to.equal('1');
     expect(parsed.partialSuccess.errorMessage).to.include('400');
+    expect(bridge.stats().requests.rejectedSpans).to.equal(1);
     expect(
       receiver()
         .store.recordsOf('partly')
