@@ -500,6 +500,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
     const replyKey = idempotencyKey === undefined ? undefined : `${url.pathname} ${idempotencyKey}`;
     const earlier = replyKey === undefined ? undefined : replies.get(replyKey);
+    // The body is read whole first (the API reads before it answers), then a repeated key replays.
+    let decide: () => Answer;
     if (
       url.pathname === '/api/attachments/' &&
       /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')
@@ -511,21 +513,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         if (error instanceof MultipartError) return answer(detail(error.status, error.message));
         throw error;
       }
-      if (earlier) {
-        replayed = true;
-        return answer({ ...earlier, headers: { ...earlier.headers, 'idempotent-replayed': 'true' } });
-      }
-      const result = uploadMultipart(parts.fields, parts.files, idempotencyKey);
-      if (replyKey !== undefined && result.status < 300) replies.set(replyKey, result);
-      return answer(result);
+      decide = () => uploadMultipart(parts.fields, parts.files, idempotencyKey);
+    } else {
+      const body = await readJsonBody(request, maxBodyBytes);
+      if ('status' in body) return answer(body);
+      decide = () => track(url.pathname, body.json, idempotencyKey);
     }
-    const body = await readJsonBody(request, maxBodyBytes);
-    if ('status' in body) return answer(body);
     if (earlier) {
       replayed = true;
       return answer({ ...earlier, headers: { ...earlier.headers, 'idempotent-replayed': 'true' } });
     }
-    const result = track(url.pathname, body.json, idempotencyKey);
+    const result = decide();
     if (replyKey !== undefined && result.status < 300) replies.set(replyKey, result);
     return answer(result);
   };

@@ -2,7 +2,6 @@ import { diag } from '@opentelemetry/api';
 import { takeAttachment } from '../attachments';
 import { loggable, redactor } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
-import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import {
   AgentSightConfigError,
   type AgentSightExporterOptions,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { chatOnce } from '../helpers/chat-server';
 import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
@@ -62,23 +63,16 @@ describe('example: the same spans in Jaeger (OTLP/HTTP) and the one-command demo
 
   it('sends the spans, with AgentSight attributes intact, to OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
     const collector = await startOtlpCollector();
-    const server = runNode('build/examples/chat-server/main.js', [], {
-      PORT: '0',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    });
     try {
-      const url = (await server.waitFor(/chat server listening on (http:\/\/\S+)/))[1];
-      const response = await fetch(`${url}/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-1' }),
-      });
-      expect(response.status).to.equal(200);
-      expect(await server.stop()).to.equal(0);
+      await chatOnce(
+        {
+          AGENTSIGHT_API_KEY: TEST_API_KEY,
+          AGENTSIGHT_API_ENDPOINT: receiver().url,
+          OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        },
+        { message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-1' },
+      );
     } finally {
-      await server.stop();
       await collector.close();
     }
     expect(collector.services).to.include('agentsight-chat-server');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { cachedTool, type RunningProcess, runNode, runProgram } from '../helpers/processes';
+import { chatOnce } from '../helpers/chat-server';
+import { cachedTool, type RunningProcess, runProgram } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /** Jaeger's query API (the v1 HTTP API that Jaeger v2 still serves on 16686). */
@@ -44,24 +45,14 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
   });
 
   it('finds the turn by gen_ai.conversation.id, with its span tree and attributes, and no span of AgentSight delivery', async () => {
-    const server = runNode('build/examples/chat-server/main.js', [], {
-      PORT: '0',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
-    });
-    try {
-      const url = (await server.waitFor(/chat server listening on (http:\/\/\S+)/))[1];
-      const response = await fetch(`${url}/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-real-1' }),
-      });
-      expect(response.status).to.equal(200);
-      expect(await server.stop()).to.equal(0);
-    } finally {
-      await server.stop();
-    }
+    await chatOnce(
+      {
+        AGENTSIGHT_API_KEY: TEST_API_KEY,
+        AGENTSIGHT_API_ENDPOINT: receiver().url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      },
+      { message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-real-1' },
+    );
     // AgentSight got the turn too, so the absence of delivery spans below means something.
     expect(
       receiver()
