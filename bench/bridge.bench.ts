@@ -4,7 +4,8 @@
  * - The receiver runs in its own process, answering in 0 or 100 ms; the bridge runs in its own
  *   process (`agentsight-otel bridge`), as deployed.
  * - "Collector": this process posts the same spans as OTLP/HTTP protobuf, gzip, in batches of 512
- *   (the Collector's batch processor), with 1 sender (the config's `num_consumers: 1`) and 8.
+ *   (the batch processor's `send_batch_size`) with 1 sender (`num_consumers: 1`) or 8, and in
+ *   batches of 4096 with 1 sender.
  * - Direct: the same spans through our exporter in this process (an app with the processor).
  * Reported: spans/s into the bridge, items/s out to AgentSight, and bridge/direct.
  */
@@ -17,7 +18,6 @@ import { toConversationPlans } from '#internal/exporter/mapping';
 import { API_KEY, makeSpans, median, startReceiverProcess } from './exporter.bench';
 
 const TOKEN = 'bench-bridge-token-0123456789';
-const BATCH = 512;
 
 async function startBridgeProcess(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
   const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/cli.js');
@@ -75,10 +75,10 @@ async function postBatches(url: string, batches: Buffer[], senders: number): Pro
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-function encode(spans: ReadableSpan[]): Buffer[] {
+function encode(spans: ReadableSpan[], batch = 512): Buffer[] {
   const batches: Buffer[] = [];
-  for (let i = 0; i < spans.length; i += BATCH) {
-    batches.push(gzipSync(ProtobufTraceSerializer.serializeRequest(spans.slice(i, i + BATCH)) as Uint8Array));
+  for (let i = 0; i < spans.length; i += batch) {
+    batches.push(gzipSync(ProtobufTraceSerializer.serializeRequest(spans.slice(i, i + batch)) as Uint8Array));
   }
   return batches;
 }
@@ -87,12 +87,10 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en').padStart(8);
 
 /** Runs the bridge benchmark and prints it. */
 export async function benchBridge(): Promise<void> {
+  console.log('\nBridge: OTLP/HTTP protobuf+gzip batches in, AgentSight requests out (both own processes)');
+  console.log('  one turn per conversation: 6 spans, 6 requests (record + question + 2 actions + usage + answer)');
   console.log(
-    '\nBridge: OTLP/HTTP protobuf+gzip batches of 512 spans in, AgentSight requests out (both own processes)',
-  );
-  console.log('  one turn per conversation: 8 spans, 6 requests (record + question + 2 actions + usage + answer)');
-  console.log(
-    `  ${'latency'.padEnd(8)} ${'senders'.padStart(7)} ${'spans/s in'.padStart(11)} ${'items/s out'.padStart(12)} ${'direct items/s'.padStart(15)} ${'bridge/direct'.padStart(14)}`,
+    `  ${'latency'.padEnd(8)} ${'senders × batch'.padStart(15)} ${'spans/s in'.padStart(11)} ${'items/s out'.padStart(12)} ${'direct items/s'.padStart(15)} ${'bridge/direct'.padStart(14)}`,
   );
   for (const latency of [0, 100]) {
     const receiver = await startReceiverProcess(['--latency', String(latency)]);
@@ -114,18 +112,22 @@ export async function benchBridge(): Promise<void> {
         direct.push(itemsOf(spans) / (Number(process.hrtime.bigint() - start) / 1e9));
       }
       const directRate = median(direct);
-      for (const senders of [1, 8]) {
+      for (const [senders, batch] of [
+        [1, 512],
+        [8, 512],
+        [1, 4096],
+      ] as const) {
         const runs: { spans: number; items: number }[] = [];
         for (let run = 0; run < 3; run++) {
-          const spans = makeSpans(conversations, conversations, `bridge-${latency}-${senders}-${run}`);
-          const batches = encode(spans);
+          const spans = makeSpans(conversations, conversations, `bridge-${latency}-${senders}-${batch}-${run}`);
+          const batches = encode(spans, batch);
           const seconds = await postBatches(bridge.url, batches, senders);
           runs.push({ spans: spans.length / seconds, items: itemsOf(spans) / seconds });
         }
         const spansIn = median(runs.map((r) => r.spans));
         const itemsOut = median(runs.map((r) => r.items));
         console.log(
-          `  ${`${latency} ms`.padEnd(8)} ${String(senders).padStart(7)} ${fmt(spansIn).padStart(11)} ${fmt(itemsOut).padStart(12)} ${fmt(directRate).padStart(15)} ${`${((itemsOut / directRate) * 100).toFixed(0)}%`.padStart(14)}`,
+          `  ${`${latency} ms`.padEnd(8)} ${`${senders} × ${batch}`.padStart(15)} ${fmt(spansIn).padStart(11)} ${fmt(itemsOut).padStart(12)} ${fmt(directRate).padStart(15)} ${`${((itemsOut / directRate) * 100).toFixed(0)}%`.padStart(14)}`,
         );
       }
     } finally {
