@@ -196,7 +196,7 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
         status: closing ? 503 : 200,
         text: JSON.stringify({
           status: closing ? 'shutting down' : 'ok',
-          agentsight: queue.unavailableFor() === undefined ? 'available' : 'unavailable',
+          agentsight: stats.circuit === 'closed' ? 'available' : 'unavailable',
           queuedItems: stats.queuedItems,
           delivered: stats.delivered,
         }),

@@ -668,14 +668,14 @@ export class DeliveryQueue {
   }
 
   /**
-   * When the API is unavailable (the circuit is open or a `Retry-After` holds the endpoint): how
-   * long until the next attempt, in ms. Undefined while it answers.
+   * While sending is held back (the circuit waits for its next probe, or a `Retry-After` holds the
+   * endpoint): how long until the next attempt, in ms. Undefined when a request may go now, which
+   * includes an open circuit whose probe is due: new work is what probes it.
    */
   unavailableFor(): number | undefined {
     const now = this.clock();
     const resume = this.breaker.resumeAt(now);
-    if (this.breaker.status === 'closed' && resume === undefined) return undefined;
-    return Math.max(0, (resume ?? now) - now);
+    return resume === undefined ? undefined : resume - now;
   }
 
   private example(failure: DeliveryFailure): void {

@@ -44,7 +44,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     if (storage) rmSync(storage, { recursive: true, force: true });
   });
 
-  it('loses nothing and stores nothing twice through a 20 s bridge outage and a Collector restart, in order', async () => {
+  it('loses nothing and stores nothing twice through a 20 s bridge outage, a Collector restart and 8 s without AgentSight, in order', async () => {
     const bridgePort = await freePort();
     const otlpPort = await freePort();
     storage = mkdtempSync(join(tmpdir(), 'agentsight-collector-'));
@@ -103,10 +103,16 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     collector = await startCollector();
     expect(await nodeApp.exited(), nodeApp.output()).to.equal(0);
     expect(await pythonApp.exited(), pythonApp.output()).to.equal(0);
+    // AgentSight itself goes away before the bridge comes back, for 8 s: the bridge must answer
+    // 503 with Retry-After, and the Collector keep the batches and retry.
+    await sleep(Math.max(0, bridgeDownAt + 14_000 - Date.now()));
+    await receiver().stopListening();
     await sleep(Math.max(0, bridgeDownAt + 20_000 - Date.now()));
     const storedDuringOutage = receiver().store.records.length;
     const bridgeBackAt = new Date().toISOString();
     bridge = await startBridge(bridgeOptions);
+    await sleep(8_000);
+    await receiver().listenAgain();
 
     const conversations = [
       ...Array.from({ length: CONVERSATIONS }, (_, i) => `node-${i + 1}`),
@@ -157,8 +163,9 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
       Object.values(stats.dropped).reduce((a, b) => a + b, 0),
       'the bridge lost nothing',
     ).to.equal(0);
+    expect(stats.requests.retryLater, 'the bridge told the Collector to come back later').to.be.greaterThan(0);
     console.log(
-      `    ${total} records in ${conversations.length} conversations; ${storedDuringOutage} arrived before the bridge came back, ${crossedRestart.length} of the first turns crossed the Collector restart on disk; ${arrivedLate.length} conversation(s) arrived out of order and read in order by timestamp`,
+      `    ${total} records in ${conversations.length} conversations; ${storedDuringOutage} arrived before the bridge came back, ${crossedRestart.length} of the first turns crossed the Collector restart on disk; ${stats.requests.retryLater} answers of 503 while AgentSight was down; ${arrivedLate.length} conversation(s) arrived out of order and read in order by timestamp`,
     );
   });
 });
