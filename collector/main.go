@@ -1,7 +1,7 @@
 // Command agentsight-collector is a small OpenTelemetry Collector distribution for the path
 // apps → Collector → agentsight-otel bridge → AgentSight: the OTLP receiver, the batch processor,
-// and the OTLP/HTTP exporter whose sending queue is kept on disk by the file_storage extension,
-// so spans survive both a bridge outage and a Collector restart.
+// and the OTLP/HTTP (or OTLP/gRPC) exporter whose sending queue is kept on disk by the
+// file_storage extension, so spans survive both a bridge outage and a Collector restart.
 package main
 
 import (
@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/otlpexporter"
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/otelcol"
@@ -34,7 +35,10 @@ func components() (otelcol.Factories, error) {
 	if factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](batchprocessor.NewFactory()); err != nil {
 		return factories, err
 	}
-	if factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](otlphttpexporter.NewFactory()); err != nil {
+	if factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
+		otlphttpexporter.NewFactory(),
+		otlpexporter.NewFactory(),
+	); err != nil {
 		return factories, err
 	}
 	if factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](filestorage.NewFactory()); err != nil {

@@ -3,8 +3,8 @@ import { startBridge } from './bridge';
 
 const USAGE = `Usage: agentsight-otel bridge [options]
 
-An OTLP/HTTP traces receiver (POST /v1/traces, protobuf or JSON, gzip) that sends the AgentSight
-spans it receives to AgentSight: point an OpenTelemetry Collector's otlp_http exporter at it.
+An OTLP traces receiver (HTTP POST /v1/traces, protobuf or JSON, gzip; optionally gRPC) that sends
+the AgentSight spans it receives to AgentSight: point an OpenTelemetry Collector's exporter at it.
 
 Environment:
   AGENTSIGHT_BRIDGE_TOKEN   bearer token senders must present (required, 16+ characters)
@@ -15,6 +15,8 @@ Environment:
 Options:
   --port <n>                port (default $AGENTSIGHT_BRIDGE_PORT or 4319; 0 picks one)
   --host <address>          interface to bind (default 127.0.0.1; 0.0.0.0 in a container)
+  --grpc-port <n>           also take OTLP/gRPC on this port (default $AGENTSIGHT_BRIDGE_GRPC_PORT,
+                            else off; needs @grpc/grpc-js installed)
   --answer-within <ms>      how long a request waits for delivery before 503 (default 10000)
   -h, --help                show this help
 
@@ -28,6 +30,7 @@ export async function bridgeCommand(argv: string[]): Promise<void> {
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      'grpc-port': { type: 'string' },
       'answer-within': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -36,16 +39,28 @@ export async function bridgeCommand(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new Error(`--port must be 0-65535 (got ${values.port})`);
-  }
+  const portOption = (name: 'port' | 'grpc-port') => {
+    const value = values[name];
+    const port = value === undefined ? undefined : Number(value);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      throw new Error(`--${name} must be 0-65535 (got ${value})`);
+    }
+    return port;
+  };
   const answerWithin = values['answer-within'] === undefined ? undefined : Number(values['answer-within']);
   if (answerWithin !== undefined && !(Number.isFinite(answerWithin) && answerWithin > 0)) {
     throw new Error(`--answer-within must be a number of ms (got ${values['answer-within']})`);
   }
-  const bridge = await startBridge({ port, host: values.host, answerWithinMillis: answerWithin });
+  const bridge = await startBridge({
+    port: portOption('port'),
+    grpcPort: portOption('grpc-port'),
+    host: values.host,
+    answerWithinMillis: answerWithin,
+  });
   process.stdout.write(`agentsight-otel bridge listening on ${bridge.url}/v1/traces\n`);
+  if (bridge.grpcPort !== undefined) {
+    process.stdout.write(`agentsight-otel bridge: OTLP/gRPC on port ${bridge.grpcPort}\n`);
+  }
   const stop = () => {
     process.stdout.write('agentsight-otel bridge: shutting down\n');
     bridge.close().then(() => {

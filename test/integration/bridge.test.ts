@@ -1,4 +1,6 @@
 import { gzipSync } from 'node:zlib';
+import { credentials, Metadata, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
@@ -51,6 +53,7 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
       port: 0,
       answerWithinMillis: 3_000,
       retryDelayMillis: 200,
+      grpcPort: 0,
     });
   });
   afterEach(() => bridge.close());
@@ -95,6 +98,79 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
       ]);
     }
     expect(bridge.stats().requests.accepted).to.be.at.least(2);
+  });
+
+  it('takes OTLP/gRPC from the OTel JS gRPC exporter, with the token in metadata', async () => {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const exporter = new GrpcExporter({ url: `http://127.0.0.1:${bridge.grpcPort}`, metadata });
+    const tracing = startTracing([new BatchSpanProcessor(exporter)]);
+    try {
+      await trackConversation({ conversationId: 'via-grpc', humanMessage: 'Over gRPC?' }, async () => 'Yes.');
+    } finally {
+      await stopTracing(tracing);
+    }
+    const story = receiver()
+      .store.recordsOf('via-grpc')
+      .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
+    expect(story).to.deep.equal(['conversation', 'end_user: Over gRPC?', 'agent: Yes.']);
+  });
+
+  it('answers gRPC UNAVAILABLE with a RetryInfo while AgentSight is down, and UNAUTHENTICATED without the token', async () => {
+    // A plain gRPC client of the OTLP trace service (bytes in, bytes out), as any language's would be.
+    const Client = makeGenericClientConstructor(
+      {
+        Export: {
+          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: (b: Buffer) => b,
+          requestDeserialize: (b: Buffer) => b,
+          responseSerialize: (b: Buffer) => b,
+          responseDeserialize: (b: Buffer) => b,
+        },
+      },
+      'TraceService',
+    );
+    const client = new Client(`127.0.0.1:${bridge.grpcPort}`, credentials.createInsecure());
+    const call = (body: Uint8Array, token: string | null) =>
+      new Promise<{ code: number; details?: string; trailer?: Metadata }>((resolve) => {
+        const metadata = new Metadata();
+        if (token !== null) metadata.set('authorization', `Bearer ${token}`);
+        (client as unknown as { Export: Function }).Export(
+          Buffer.from(body),
+          metadata,
+          (error: { code: number; details: string; metadata: Metadata } | null) =>
+            resolve(
+              error ? { code: error.code, details: error.details, trailer: error.metadata } : { code: status.OK },
+            ),
+        );
+      });
+    try {
+      const body = ProtobufTraceSerializer.serializeRequest(await turnSpans('grpc-outage', 'anyone?')) as Uint8Array;
+      expect((await call(body, null)).code).to.equal(status.UNAUTHENTICATED);
+      await receiver().stopListening();
+      const refused = await call(body, TOKEN);
+      expect(refused.code).to.equal(status.UNAVAILABLE);
+      expect(refused.details).to.match(/retry in \d+ s/);
+      // google.rpc.Status { details: [Any { type_url: RetryInfo }] } rides in grpc-status-details-bin.
+      const detailsBin = refused.trailer?.get('grpc-status-details-bin')[0] as Buffer | undefined;
+      expect(detailsBin?.toString('latin1')).to.include('type.googleapis.com/google.rpc.RetryInfo');
+      await receiver().listenAgain();
+      let retried = await call(body, TOKEN);
+      for (let i = 0; i < 20 && retried.code === status.UNAVAILABLE; i += 1) {
+        await new Promise((r) => setTimeout(r, 500));
+        retried = await call(body, TOKEN);
+      }
+      expect(retried.code).to.equal(status.OK);
+      expect(
+        receiver()
+          .store.recordsOf('grpc-outage')
+          .map((r) => r.kind),
+      ).to.deep.equal(['conversation', 'message', 'action', 'message']);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses requests without the token, of other types, or unreadable, and reports health', async () => {

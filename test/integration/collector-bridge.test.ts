@@ -38,6 +38,26 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     }
   });
 
+  /** Starts the Collector (config.yaml, plus overlays) and waits until it is ready. */
+  const launchCollector = async (ports: {
+    bridgePort: number;
+    otlpPort: number;
+    storage: string;
+    grpcPort?: number;
+  }): Promise<RunningProcess> => {
+    const overlays = ports.grpcPort === undefined ? [] : ['--config', 'collector/grpc.yaml'];
+    const collector = runProgram(collectorBinary as string, ['--config', 'collector/config.yaml', ...overlays], {
+      AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${ports.bridgePort}`,
+      AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: `127.0.0.1:${ports.grpcPort ?? 0}`,
+      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
+      COLLECTOR_OTLP_HTTP: `127.0.0.1:${ports.otlpPort}`,
+      COLLECTOR_STORAGE: ports.storage,
+    });
+    running.push(collector);
+    await collector.waitFor(/Everything is ready/, 30_000);
+    return collector;
+  };
+
   after(async () => {
     await bridge?.close();
     await Promise.all(running.map((p) => p.stop()));
@@ -54,17 +74,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
       token: TOKEN,
       port: bridgePort,
     };
-    const startCollector = async () => {
-      const collector = runProgram(collectorBinary as string, ['--config', 'collector/config.yaml'], {
-        AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
-        AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
-        COLLECTOR_OTLP_HTTP: `127.0.0.1:${otlpPort}`,
-        COLLECTOR_STORAGE: storage as string,
-      });
-      running.push(collector);
-      await collector.waitFor(/Everything is ready/, 30_000);
-      return collector;
-    };
+    const startCollector = () => launchCollector({ bridgePort, otlpPort, storage: storage as string });
 
     let collector = await startCollector();
     bridge = await startBridge(bridgeOptions);
@@ -167,5 +177,43 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     console.log(
       `    ${total} records in ${conversations.length} conversations; ${storedDuringOutage} arrived before the bridge came back, ${crossedRestart.length} of the first turns crossed the Collector restart on disk; ${stats.requests.retryLater} answers of 503 while AgentSight was down; ${arrivedLate.length} conversation(s) arrived out of order and read in order by timestamp`,
     );
+  });
+
+  it('over OTLP/gRPC too: the Collector waits out UNAVAILABLE with RetryInfo while AgentSight is away', async () => {
+    const [bridgePort, otlpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+    const grpcStorage = mkdtempSync(join(tmpdir(), 'agentsight-collector-grpc-'));
+    const grpcBridge = await startBridge({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      token: TOKEN,
+      port: bridgePort,
+      grpcPort,
+    });
+    try {
+      const collector = await launchCollector({ bridgePort, otlpPort, storage: grpcStorage, grpcPort });
+      await receiver().stopListening();
+      const app = runNode('build/test/fixtures/collector-node-app.js', ['2', '4', '200', '0'], {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      });
+      running.push(app);
+      expect(await app.exited(), app.output()).to.equal(0);
+      await sleep(6_000);
+      await receiver().listenAgain();
+      const expected = ['node-1', 'node-2'].map((id) =>
+        expectedStory(id, (turn) => `${id} answer ${turn} (fact ${turn})`).slice(0, 1 + 3 * 4),
+      );
+      const total = expected.reduce((n, story) => n + story.length, 0);
+      const deadline = Date.now() + 60_000;
+      while (receiver().store.records.length < total && Date.now() < deadline) await sleep(250);
+      await sleep(1_000);
+      expect(receiver().store.records.length, 'all, once').to.equal(total);
+      expect(grpcBridge.stats().requests.retryLater, 'UNAVAILABLE answers').to.be.greaterThan(0);
+      expect(grpcBridge.stats().requests.accepted).to.be.greaterThan(0);
+      expect(await collector.stop()).to.equal(0);
+    } finally {
+      await grpcBridge.close();
+      rmSync(grpcStorage, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import type * as Grpc from '@grpc/grpc-js';
+import type { BridgeCore } from './bridge-core';
+import { retryStatusDetails } from './grpc-status';
+import { TraceResponseType } from './otlp-schema';
+import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
+
+/** The OTLP trace service's one method. */
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/**
+ * Loads @grpc/grpc-js, an optional peer dependency: only the bridge's gRPC port needs it, so a
+ * library user does not carry it.
+ */
+function loadGrpc(): typeof Grpc {
+  try {
+    return createRequire(__filename)('@grpc/grpc-js') as typeof Grpc;
+  } catch {
+    throw new Error("the bridge's OTLP/gRPC port needs @grpc/grpc-js: npm install @grpc/grpc-js");
+  }
+}
+
+/** The OTLP/gRPC side: `TraceService/Export` (gzip as gRPC negotiates it), bearer token in metadata. */
+export interface GrpcReceiver {
+  /** Binds and starts; resolves with the port (useful with 0). */
+  listen(host: string, port: number): Promise<number>;
+  /** Stops taking calls and waits for those in progress. */
+  drain(): Promise<void>;
+}
+
+/** A gRPC server over the bridge's core. */
+export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): GrpcReceiver {
+  const grpc = loadGrpc();
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBodyBytes });
+  const identity = (value: Buffer) => value;
+  const definition: Grpc.ServiceDefinition = {
+    Export: {
+      path: EXPORT_PATH,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+    },
+  };
+  const exportCall = (call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) => {
+    const authorization = call.metadata.get('authorization')[0];
+    if (!core.isAuthorized(typeof authorization === 'string' ? authorization : undefined)) {
+      core.refused();
+      callback({ code: grpc.status.UNAUTHENTICATED, details: 'a valid bearer token is required' });
+      return;
+    }
+    let spans: ReturnType<typeof decodeTraceRequest>;
+    try {
+      spans = decodeTraceRequest(call.request, false);
+    } catch (error) {
+      core.refused();
+      const details = error instanceof OtlpDecodeError ? error.message : 'unreadable request';
+      callback({ code: grpc.status.INVALID_ARGUMENT, details });
+      return;
+    }
+    core.export(spans).then(
+      (outcome) => {
+        if (outcome.kind === 'retry') {
+          const details = `AgentSight is not taking data now (${outcome.why}); retry in ${outcome.afterSeconds} s`;
+          const metadata = new grpc.Metadata();
+          metadata.set(
+            'grpc-status-details-bin',
+            retryStatusDetails(grpc.status.UNAVAILABLE, details, outcome.afterSeconds),
+          );
+          callback({ code: grpc.status.UNAVAILABLE, details, metadata });
+          return;
+        }
+        const partial =
+          outcome.rejectedSpans > 0
+            ? { partial_success: { rejected_spans: outcome.rejectedSpans, error_message: outcome.message } }
+            : {};
+        callback(null, Buffer.from(TraceResponseType.encode(TraceResponseType.fromObject(partial)).finish()));
+      },
+      (error: unknown) => callback({ code: grpc.status.INTERNAL, details: core.redact(String(error)) }),
+    );
+  };
+  server.addService(definition, { Export: exportCall as Grpc.UntypedHandleCall });
+  return {
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+          error ? reject(error) : resolve(bound),
+        );
+      }),
+    drain: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
+}

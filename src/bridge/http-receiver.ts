@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { gunzip } from 'node:zlib';
+import { diag } from '@opentelemetry/api';
+import type { BridgeCore, ExportOutcome } from './bridge-core';
+import { TraceResponseType } from './otlp-schema';
+import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
+
+const log = diag.createComponentLogger({ namespace: 'agentsight-bridge' });
+
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  text?: string;
+  /** An export's outcome, encoded in the request's own encoding. */
+  outcome?: ExportOutcome;
+  json?: boolean;
+}
+
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > limit ? 'too_large' : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function gunzipLimited(body: Buffer, limit: number): Promise<Buffer | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    gunzip(body, { maxOutputLength: limit }, (error, result) => {
+      if (error === null) resolve(result);
+      else if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') resolve('too_large');
+      else reject(error);
+    });
+  });
+}
+
+/** A request that never reaches delivery: its body is drained so the answer reaches a healthy connection. */
+function refuse(
+  core: BridgeCore,
+  request: IncomingMessage,
+  status: number,
+  text: string,
+  headers?: Record<string, string>,
+): Answer {
+  request.resume();
+  core.refused();
+  return { status, text, ...(headers ? { headers } : {}) };
+}
+
+async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: number): Promise<Answer> {
+  const url = new URL(request.url ?? '/', 'http://bridge');
+  if (url.pathname === '/healthz' || url.pathname === '/health') {
+    request.resume();
+    const stats = core.stats();
+    return {
+      status: core.isClosing ? 503 : 200,
+      text: JSON.stringify({
+        status: core.isClosing ? 'shutting down' : 'ok',
+        agentsight: stats.circuit === 'closed' ? 'available' : 'unavailable',
+        queuedItems: stats.queuedItems,
+        delivered: stats.delivered,
+      }),
+    };
+  }
+  if (url.pathname !== '/v1/traces') return refuse(core, request, 404, 'Not found: the bridge takes POST /v1/traces');
+  if (request.method !== 'POST') return refuse(core, request, 405, 'POST only', { allow: 'POST' });
+  if (!core.isAuthorized(request.headers.authorization)) {
+    return refuse(core, request, 401, 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
+  }
+  const type = String(request.headers['content-type'] ?? '').toLowerCase();
+  const json = type.startsWith('application/json');
+  if (!json && !type.startsWith('application/x-protobuf')) {
+    return refuse(core, request, 415, 'send application/x-protobuf or application/json');
+  }
+  const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    return refuse(core, request, 415, `unsupported content-encoding "${encoding}" (gzip or none)`);
+  }
+  let body = await readBody(request, maxBodyBytes);
+  if (body !== 'too_large' && encoding === 'gzip') body = await gunzipLimited(body, maxBodyBytes);
+  if (body === 'too_large') {
+    core.refused();
+    return { status: 413, text: `the body is over ${maxBodyBytes} bytes` };
+  }
+  let spans: ReturnType<typeof decodeTraceRequest>;
+  try {
+    spans = decodeTraceRequest(body, json);
+  } catch (error) {
+    if (!(error instanceof OtlpDecodeError)) throw error;
+    core.refused();
+    return { status: 400, text: error.message };
+  }
+  return { status: 200, outcome: await core.export(spans), json };
+}
+
+function respond(response: ServerResponse, answer: Answer): void {
+  const { outcome } = answer;
+  if (outcome?.kind === 'retry') {
+    response.writeHead(503, {
+      'retry-after': String(outcome.afterSeconds),
+      'content-type': 'text/plain; charset=utf-8',
+    });
+    response.end(`AgentSight is not taking data now (${outcome.why}); retry in ${outcome.afterSeconds} s`);
+    return;
+  }
+  if (outcome?.kind === 'accepted') {
+    const partial =
+      outcome.rejectedSpans > 0 ? { rejected_spans: outcome.rejectedSpans, error_message: outcome.message } : undefined;
+    if (answer.json) {
+      const body = partial
+        ? { partialSuccess: { rejectedSpans: String(partial.rejected_spans), errorMessage: partial.error_message } }
+        : {};
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    } else {
+      const message = TraceResponseType.fromObject(partial ? { partial_success: partial } : {});
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      response.end(Buffer.from(TraceResponseType.encode(message).finish()));
+    }
+    return;
+  }
+  const type = answer.text?.startsWith('{') ? 'application/json' : 'text/plain; charset=utf-8';
+  response.writeHead(answer.status, { ...answer.headers, 'content-type': type });
+  response.end(answer.text ?? '');
+}
+
+/** The OTLP/HTTP side: `POST /v1/traces` (protobuf or JSON, gzip or not) and `GET /healthz`. */
+export interface HttpReceiver {
+  readonly server: Server;
+  /** Stops taking connections and waits for the requests in progress to be answered. */
+  drain(): Promise<void>;
+}
+
+/** An HTTP server (not listening yet) over the bridge's core. */
+export function createHttpReceiver(core: BridgeCore, maxBodyBytes: number): HttpReceiver {
+  const inProgress = new Set<Promise<void>>();
+  const server = createServer((request, response) => {
+    const work = handle(core, request, maxBodyBytes)
+      .then((answer) => respond(response, answer))
+      .catch((error: unknown) => {
+        log.error('bridge request failed', core.redact(String(error)));
+        if (!response.headersSent) respond(response, { status: 500, text: 'bridge error' });
+        else response.destroy();
+      })
+      .finally(() => inProgress.delete(work));
+    inProgress.add(work);
+  });
+  server.keepAliveTimeout = 30_000;
+  return {
+    server,
+    async drain() {
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.allSettled([...inProgress]);
+      server.closeAllConnections();
+      await stopped;
+    },
+  };
+}
