@@ -30,6 +30,8 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   let storage: string | undefined;
 
   before(function () {
+    // A first build from an empty Go module cache takes minutes (Jaeger: ~4 on 2 vCPUs).
+    this.timeout(1_200_000);
     collectorBinary = cachedTool('scripts/collector.sh');
     python = cachedTool('scripts/python-env.sh', []);
     if (collectorBinary === undefined || python === undefined) {

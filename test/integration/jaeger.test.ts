@@ -31,6 +31,8 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
   let jaeger: RunningProcess | undefined;
 
   before(async function () {
+    // A first build from an empty Go module cache takes minutes (Jaeger: ~4 on 2 vCPUs).
+    this.timeout(1_200_000);
     binary = cachedTool('scripts/jaeger.sh');
     if (binary === undefined) {
       console.warn('    (skipped: Jaeger cannot be built here; see .ci/run)');
