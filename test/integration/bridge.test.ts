@@ -221,13 +221,19 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
   });
 
   it('reports items AgentSight rejects for good in partial_success, and delivers the rest', async () => {
-    receiver().faults.script({ path: '/api/action_logs/', status: 400, body: { action_name: ['Nope.'] } });
+    // The API's error echoes the key, upper-cased: the answer to the Collector must not carry it.
+    receiver().faults.script({
+      path: '/api/action_logs/',
+      status: 400,
+      body: { action_name: [`Nope for ${TEST_API_KEY.toUpperCase()}.`] },
+    });
     const body = JsonTraceSerializer.serializeRequest(await turnSpans('partly', 'try this')) as Uint8Array;
     const answer = await send(bridge, Buffer.from(body).toString('utf8'), { json: true });
     expect(answer.status).to.equal(200);
     const parsed = JSON.parse(answer.body.toString('utf8'));
     expect(parsed.partialSuccess.rejectedSpans).to.equal('1');
     expect(parsed.partialSuccess.errorMessage).to.include('400');
+    expect(answer.body.toString('utf8').toLowerCase()).to.not.include(TEST_API_KEY.toLowerCase());
     expect(bridge.stats().requests.rejectedSpans).to.equal(1);
     expect(
       receiver()
