@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { type AttachmentSource, holdAttachment } from './attachment-store';
+import { type AttachmentSource, holdAttachment, pendingAttachmentRoom } from './attachment-store';
 import { generatedFilename } from './filenames';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS_PER_RECORD, MAX_FILENAME_LENGTH } from './limits';
 import { sniffMimeType } from './mime-sniff';
@@ -74,6 +74,11 @@ interface Normalised {
   sha256: string | undefined;
 }
 
+const overBudget = (what: string, size: number) => ({
+  problem: `${what} (${mebibytes(size)}) did not fit the pending-attachment budget`,
+  drop: 'over_budget' as const,
+});
+
 /** One input as a source, or what is wrong with it. */
 function normalise(input: unknown, position: number): Normalised | { problem: string; drop: RecordedDrop } {
   const what = `attachment ${position}`;
@@ -81,6 +86,7 @@ function normalise(input: unknown, position: number): Normalised | { problem: st
     return { problem: `${what}: expected { data } or { path }`, drop: 'invalid' };
   }
   const { data, path, filename, mimeType } = input as Attachment;
+  const shownName = cleanFilename(filename) ?? what;
   const givenType = cleanMimeType(mimeType);
   if (mimeType !== undefined && givenType === undefined) {
     return { problem: `${what}: mimeType must look like type/subtype`, drop: 'invalid' };
@@ -118,6 +124,9 @@ function normalise(input: unknown, position: number): Normalised | { problem: st
   }
   if (typeof Blob !== 'undefined' && data instanceof Blob) {
     if (data.size > MAX_ATTACHMENT_BYTES) return tooLarge(data.size);
+    if (!pendingAttachmentRoom(data.size)) {
+      return overBudget(cleanFilename(filename) ?? cleanFilename((data as { name?: unknown }).name) ?? what, data.size);
+    }
     return {
       source: { kind: 'blob', blob: data },
       size: data.size,
@@ -137,9 +146,12 @@ function normalise(input: unknown, position: number): Normalised | { problem: st
         drop: 'invalid',
       };
     }
+    const decodedSize = Math.floor((data.length * 3) / 4) - (data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0);
+    if (!pendingAttachmentRoom(decodedSize)) return overBudget(shownName, decodedSize);
     bytes = Buffer.from(data, 'base64');
   } else if (data instanceof Uint8Array) {
     if (data.byteLength > MAX_ATTACHMENT_BYTES) return tooLarge(data.byteLength);
+    if (!pendingAttachmentRoom(data.byteLength)) return overBudget(shownName, data.byteLength);
     // A copy: the caller may reuse its buffer before the bytes are sent.
     bytes = Uint8Array.prototype.slice.call(data);
   } else {

@@ -56,6 +56,16 @@ export function holdAttachment(source: AttachmentSource, cost: number, now = Dat
   return id;
 }
 
+/**
+ * Whether `cost` more bytes fit the budget now: asked before a large input is copied or hashed,
+ * so that a burst of files over the budget is refused without first costing their copies.
+ */
+export function pendingAttachmentRoom(cost: number, now = Date.now()): boolean {
+  const store = pendingStore();
+  releaseExpired(store, now);
+  return store.used + cost <= store.budget;
+}
+
 /** Takes an attachment out of the store (once), or undefined when it is not there (any more). */
 export function takeAttachment(id: string): AttachmentSource | undefined {
   const store = pendingStore();

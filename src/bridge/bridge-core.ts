@@ -1,14 +1,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { redactor } from '../common/log-text';
-import type { FinishedSpan } from '../common/sdk-shapes';
+import { diag } from '@opentelemetry/api';
+import { loggable, redactor } from '../common/log-text';
 import { AgentSightConfigError, type AgentSightExporterOptions, resolveExporterConfig } from '../exporter/config';
 import { channelSettingsFor } from '../exporter/delivery-channel';
 import { DeliveryQueue } from '../exporter/delivery-queue';
 import type { DeliveryStats } from '../exporter/delivery-stats';
-import { DeliveryTicket } from '../exporter/delivery-ticket';
+import { DeliveryTicket, type TicketOutcome } from '../exporter/delivery-ticket';
 import { toConversationPlans } from '../exporter/mapping';
 import type { ConversationPlan } from '../exporter/payloads';
 import { createHttpTransport, type Transport } from '../exporter/transport';
+import type { DecodedTraces } from './otlp-spans';
+import { SettledItems } from './settled-items';
 
 /** Counts of what the bridge answered, over both protocols. */
 export interface BridgeRequestCounts {
@@ -18,6 +20,8 @@ export interface BridgeRequestCounts {
   retryLater: number;
   /** Refused: the request itself was wrong (no token, unreadable, too large, wrong type). */
   refused: number;
+  /** Of those, refused for a missing or wrong bearer token. */
+  unauthorized: number;
   /**
    * Spans reported rejected in `partial_success` of accepted requests: unreadable spans, items
    * AgentSight refused for good, and files (their bytes do not travel on spans).
@@ -36,7 +40,20 @@ export interface BridgeCoreOptions extends Omit<AgentSightExporterOptions, 'deli
   token?: string;
   /** How long a request waits for its items before they are given back (default 10 s). */
   answerWithinMillis?: number;
+  /**
+   * How long the bridge remembers the items it settled, so that a batch a Collector sends again
+   * delivers only what is missing (default 24 h: longer than a Collector's retries, which the
+   * shipped configuration lets run without limit, rarely last).
+   */
+  rememberSettledMillis?: number;
+  /** Most bytes of that memory (default 64 MiB, about 400,000 items). */
+  rememberSettledBytes?: number;
+  /** Where the bridge's warnings go (refused tokens, rate-limited); default OpenTelemetry's `diag`. */
+  onWarning?: (message: string) => void;
 }
+
+/** Refused tokens are said at most this often (with the count since), not once per request. */
+const UNAUTHORIZED_REPORT_EVERY_MILLIS = 60_000;
 
 const MIN_TOKEN_LENGTH = 16;
 /** Above this share of the queue's budget, new requests are told to come back later. */
@@ -78,7 +95,13 @@ async function untilSettledOrHeldBack(ticket: DeliveryTicket, queue: DeliveryQue
  * back (uncounted: the sender still holds them) and says when to retry.
  */
 export class BridgeCore {
-  readonly requests: BridgeRequestCounts = { accepted: 0, retryLater: 0, refused: 0, rejectedSpans: 0 };
+  readonly requests: BridgeRequestCounts = {
+    accepted: 0,
+    retryLater: 0,
+    refused: 0,
+    unauthorized: 0,
+    rejectedSpans: 0,
+  };
   private readonly expected: Buffer;
   private readonly queue: DeliveryQueue;
   private readonly transport: Transport;
@@ -89,6 +112,15 @@ export class BridgeCore {
   /** Hides the API key in anything the bridge says. */
   readonly redact: (text: string) => string;
   private closing = false;
+  /** Spans of accepted requests that could not be read (each request counted once, when answered). */
+  private unreadableSpans = 0;
+  /** Items this bridge settled for good, by Idempotency-Key. */
+  private readonly settled: SettledItems;
+  /** Items handed to delivery by some request and not yet ended, by Idempotency-Key. */
+  private readonly inProgress = new Set<string>();
+  private readonly warn: (message: string) => void;
+  private unauthorizedSaidAt = Number.NEGATIVE_INFINITY;
+  private unauthorizedUnsaid = 0;
 
   /** Throws {@link AgentSightConfigError} for an unusable key, endpoint or token: a service should not start then. */
   constructor(options: BridgeCoreOptions) {
@@ -99,20 +131,44 @@ export class BridgeCore {
         `the bridge needs a bearer token of at least ${MIN_TOKEN_LENGTH} characters (option token or AGENTSIGHT_BRIDGE_TOKEN)`,
       );
     }
-    this.expected = digest(`Bearer ${token}`);
+    this.expected = digest(token);
+    this.warn = options.onWarning ?? ((message) => diag.warn(`agentsight-bridge: ${message}`));
     const settings = channelSettingsFor(config);
     this.transport = createHttpTransport(config.endpoint, settings.headers, settings.delivery.concurrency);
-    this.queue = new DeliveryQueue(this.transport, settings.delivery);
+    this.redact = redactor(config.apiKey);
+    this.queue = new DeliveryQueue(this.transport, settings.delivery, this.redact);
     this.maxQueueBytes = settings.delivery.maxQueueBytes;
     this.answerWithinMillis = options.answerWithinMillis ?? 10_000;
+    this.settled = new SettledItems({
+      maxAgeMillis: options.rememberSettledMillis ?? 24 * 60 * 60_000,
+      maxBytes: options.rememberSettledBytes ?? 64 * 1024 * 1024,
+    });
     this.environment = config.environment;
     this.maxFieldLength = config.maxFieldLength;
-    this.redact = redactor(config.apiKey);
   }
 
-  /** Whether an `Authorization` value carries the token (compared by hash, in constant time). */
-  isAuthorized(authorization: string | undefined): boolean {
-    return timingSafeEqual(digest(String(authorization ?? '')), this.expected);
+  /**
+   * Whether an `Authorization` value carries the token: the scheme `Bearer` in any case (RFC 9110
+   * makes schemes case-insensitive), the token compared by hash in constant time. A refusal is
+   * counted and said (the first at once, then at most once a minute with the count), because a
+   * Collector drops data for good on a 401 and would otherwise lose it without a word anywhere.
+   */
+  isAuthorized(authorization: string | undefined, from: string): boolean {
+    const token = /^\s*bearer\s+(.*?)\s*$/i.exec(String(authorization ?? ''))?.[1] ?? '';
+    if (timingSafeEqual(digest(token), this.expected)) return true;
+    this.requests.unauthorized += 1;
+    this.unauthorizedUnsaid += 1;
+    const now = Date.now();
+    if (now - this.unauthorizedSaidAt >= UNAUTHORIZED_REPORT_EVERY_MILLIS) {
+      const what = authorization === undefined ? 'no Authorization header' : 'a wrong bearer token';
+      this.warn(
+        `refused ${this.unauthorizedUnsaid} request(s) without a valid bearer token since the last report ` +
+          `(latest from ${loggable(from, 60)}: ${what}); the sender drops that data for good: check AGENTSIGHT_BRIDGE_TOKEN on both sides`,
+      );
+      this.unauthorizedSaidAt = now;
+      this.unauthorizedUnsaid = 0;
+    }
+    return false;
   }
 
   /** True once shutdown began: health says so, and new requests are told to retry. */
@@ -120,14 +176,16 @@ export class BridgeCore {
     return this.closing;
   }
 
-  /** Delivery counters. */
+  /** Delivery counters, with the spans the bridge could not read counted as `unreadable_span`. */
   stats(): DeliveryStats {
-    return this.queue.stats();
+    const stats = this.queue.stats();
+    stats.dropped.unreadable_span += this.unreadableSpans;
+    return stats;
   }
 
   /** Delivers one request's spans and decides the answer; counts it. */
-  async export(spans: readonly FinishedSpan[]): Promise<ExportOutcome> {
-    const outcome = await this.deliver(spans);
+  async export(traces: DecodedTraces): Promise<ExportOutcome> {
+    const outcome = await this.deliver(traces);
     if (outcome.kind === 'accepted') {
       this.requests.accepted += 1;
       this.requests.rejectedSpans += outcome.rejectedSpans;
@@ -147,33 +205,85 @@ export class BridgeCore {
     return { kind: 'retry', afterSeconds: Math.max(1, Math.ceil(waitMillis / 1000)), why };
   }
 
-  private async deliver(spans: readonly FinishedSpan[]): Promise<ExportOutcome> {
-    const mapped = toConversationPlans(spans, { environment: this.environment, maxFieldLength: this.maxFieldLength });
+  private async deliver(traces: DecodedTraces): Promise<ExportOutcome> {
+    const mapped = toConversationPlans(traces.spans, {
+      environment: this.environment,
+      maxFieldLength: this.maxFieldLength,
+    });
+    // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
+    // to the request: a Collector must not resend a poison span forever.
+    const unreadable = [...traces.unreadable, ...mapped.dropped];
     const { plans, files } = withoutUploads(mapped.plans);
     if (this.closing) return this.retry('the bridge is shutting down');
     const stats = this.queue.stats();
     if (stats.queuedBytes > this.maxQueueBytes * QUEUE_HIGH_WATER) return this.retry('the queue is full');
     if (this.queue.unavailableFor() !== undefined) return this.retry(`the API is unavailable (${stats.circuit})`);
 
-    const ticket = new DeliveryTicket();
-    this.queue.enqueue(plans, ticket);
+    const fresh = this.withoutSettledItems(plans);
+    const ticket = new DeliveryTicket((key, outcome) => this.itemEnded(key, outcome));
+    this.queue.enqueue(fresh.plans, ticket);
     await untilSettledOrHeldBack(ticket, this.queue, this.answerWithinMillis);
     if (ticket.pending > 0) {
       // Not delivered in time, or the API went away: what waits is given back to the sender.
       this.queue.cancel(ticket);
       await ticket.settled();
     }
-    if (ticket.returned > 0) return this.retry(`${ticket.returned} of its items could not be delivered yet`);
+    const notYet = ticket.returned + fresh.elsewhere;
+    if (notYet > 0) return this.retry(`${notYet} of its items could not be delivered yet`);
+    this.unreadableSpans += unreadable.length;
     const reasons = [
-      ...mapped.dropped.slice(0, 3).map((d) => `span "${d.spanName}": ${d.reason}`),
+      ...unreadable.slice(0, 3).map((d) => `span "${loggable(d.spanName, 100)}": ${d.reason}`),
       ...ticket.rejections.map(this.redact),
       ...(files > 0 ? [`${files} attachment(s): file bytes do not travel on spans`] : []),
     ];
     return {
       kind: 'accepted',
-      rejectedSpans: mapped.dropped.length + ticket.rejected + files,
+      rejectedSpans: unreadable.length + ticket.rejected + fresh.rejectedBefore + files,
       message: reasons.join('; ').slice(0, 2_000),
     };
+  }
+
+  /**
+   * The plans without the items this bridge already settled (a Collector resending a batch after
+   * a 503 or a restart) and without those another request of it is delivering now (they are
+   * answered "retry": by the resend, they have settled). Plans left with no items are left out,
+   * so no conversation record goes alone.
+   */
+  private withoutSettledItems(plans: readonly ConversationPlan[]): {
+    plans: ConversationPlan[];
+    elsewhere: number;
+    rejectedBefore: number;
+  } {
+    let elsewhere = 0;
+    let rejectedBefore = 0;
+    const kept: ConversationPlan[] = [];
+    for (const plan of plans) {
+      if (plan.initializeOnly === true) {
+        kept.push(plan);
+        continue;
+      }
+      const items = plan.items.filter((item) => {
+        const key = item.idempotencyKey;
+        const before = this.settled.outcomeOf(key);
+        if (before === 'rejected') rejectedBefore += 1;
+        if (before !== undefined) return false;
+        if (this.inProgress.has(key)) {
+          elsewhere += 1;
+          return false;
+        }
+        this.inProgress.add(key);
+        return true;
+      });
+      if (items.length > 0) kept.push(items.length === plan.items.length ? plan : { ...plan, items });
+    }
+    return { plans: kept, elsewhere, rejectedBefore };
+  }
+
+  /** One ticketed item ended: remembered when for good, free to be sent again when returned. */
+  private itemEnded(key: string | undefined, outcome: TicketOutcome): void {
+    if (key === undefined) return;
+    this.inProgress.delete(key);
+    if (outcome !== 'returned') this.settled.remember(key, outcome);
   }
 
   /** Marks shutdown (new requests get "retry"); see {@link close} for the end. */

@@ -19,6 +19,12 @@ export interface BridgeOptions extends BridgeCoreOptions {
   grpcPort?: number;
   /** Largest request, after gzip is undone; larger ones are refused. Default 32 MiB. */
   maxBodyBytes?: number;
+  /** Most open OTLP/HTTP connections; more are closed at once. Default 256. */
+  maxConnections?: number;
+  /** Time for a request's headers to arrive, in ms. Default 10000. */
+  headersTimeoutMillis?: number;
+  /** Time for a whole request to arrive, body included, in ms. Default 60000. */
+  requestTimeoutMillis?: number;
 }
 
 /** A running bridge. */
@@ -64,7 +70,11 @@ export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> 
   const port = portFrom(options.port, 'AGENTSIGHT_BRIDGE_PORT', DEFAULT_PORT) as number;
   const wantedGrpcPort = portFrom(options.grpcPort, 'AGENTSIGHT_BRIDGE_GRPC_PORT', undefined);
 
-  const http = createHttpReceiver(core, maxBodyBytes);
+  const http = createHttpReceiver(core, maxBodyBytes, {
+    maxConnections: options.maxConnections ?? 256,
+    headersTimeoutMillis: options.headersTimeoutMillis ?? 10_000,
+    requestTimeoutMillis: options.requestTimeoutMillis ?? 60_000,
+  });
   let grpc: GrpcReceiver | undefined;
   let grpcPort: number | undefined;
   try {

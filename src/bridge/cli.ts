@@ -56,6 +56,7 @@ export async function bridgeCommand(argv: string[]): Promise<void> {
     grpcPort: portOption('grpc-port'),
     host: values.host,
     answerWithinMillis: answerWithin,
+    onWarning: (message) => process.stderr.write(`agentsight-otel bridge: ${message}\n`),
   });
   process.stdout.write(`agentsight-otel bridge listening on ${bridge.url}/v1/traces\n`);
   if (bridge.grpcPort !== undefined) {

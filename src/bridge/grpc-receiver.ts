@@ -46,21 +46,21 @@ export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): Grpc
   };
   const exportCall = (call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) => {
     const authorization = call.metadata.get('authorization')[0];
-    if (!core.isAuthorized(typeof authorization === 'string' ? authorization : undefined)) {
+    if (!core.isAuthorized(typeof authorization === 'string' ? authorization : undefined, call.getPeer())) {
       core.refused();
       callback({ code: grpc.status.UNAUTHENTICATED, details: 'a valid bearer token is required' });
       return;
     }
-    let spans: ReturnType<typeof decodeTraceRequest>;
+    let traces: ReturnType<typeof decodeTraceRequest>;
     try {
-      spans = decodeTraceRequest(call.request, false);
+      traces = decodeTraceRequest(call.request, false);
     } catch (error) {
       core.refused();
       const details = error instanceof OtlpDecodeError ? error.message : 'unreadable request';
       callback({ code: grpc.status.INVALID_ARGUMENT, details });
       return;
     }
-    core.export(spans).then(
+    core.export(traces).then(
       (outcome) => {
         if (outcome.kind === 'retry') {
           const details = `AgentSight is not taking data now (${outcome.why}); retry in ${outcome.afterSeconds} s`;

@@ -69,7 +69,7 @@ async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: 
   }
   if (url.pathname !== '/v1/traces') return refuse(core, request, 404, 'Not found: the bridge takes POST /v1/traces');
   if (request.method !== 'POST') return refuse(core, request, 405, 'POST only', { allow: 'POST' });
-  if (!core.isAuthorized(request.headers.authorization)) {
+  if (!core.isAuthorized(request.headers.authorization, request.socket.remoteAddress ?? 'unknown')) {
     return refuse(core, request, 401, 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
   }
   const type = String(request.headers['content-type'] ?? '').toLowerCase();
@@ -82,20 +82,27 @@ async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: 
     return refuse(core, request, 415, `unsupported content-encoding "${encoding}" (gzip or none)`);
   }
   let body = await readBody(request, maxBodyBytes);
-  if (body !== 'too_large' && encoding === 'gzip') body = await gunzipLimited(body, maxBodyBytes);
+  if (body !== 'too_large' && encoding === 'gzip') {
+    try {
+      body = await gunzipLimited(body, maxBodyBytes);
+    } catch (error) {
+      core.refused();
+      return { status: 400, text: `the body is not valid gzip: ${(error as Error).message}` };
+    }
+  }
   if (body === 'too_large') {
     core.refused();
     return { status: 413, text: `the body is over ${maxBodyBytes} bytes` };
   }
-  let spans: ReturnType<typeof decodeTraceRequest>;
+  let traces: ReturnType<typeof decodeTraceRequest>;
   try {
-    spans = decodeTraceRequest(body, json);
+    traces = decodeTraceRequest(body, json);
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     core.refused();
     return { status: 400, text: error.message };
   }
-  return { status: 200, outcome: await core.export(spans), json };
+  return { status: 200, outcome: await core.export(traces), json };
 }
 
 function respond(response: ServerResponse, answer: Answer): void {
@@ -136,21 +143,38 @@ export interface HttpReceiver {
   drain(): Promise<void>;
 }
 
+/** Limits that keep the HTTP side standing under abuse (slow or many connections). */
+export interface ConnectionLimits {
+  /** Most open connections; more are closed at once. */
+  readonly maxConnections: number;
+  /** Time for a request's headers to arrive, in ms. */
+  readonly headersTimeoutMillis: number;
+  /** Time for a whole request (headers and body) to arrive, in ms. */
+  readonly requestTimeoutMillis: number;
+}
+
 /** An HTTP server (not listening yet) over the bridge's core. */
-export function createHttpReceiver(core: BridgeCore, maxBodyBytes: number): HttpReceiver {
+export function createHttpReceiver(core: BridgeCore, maxBodyBytes: number, limits: ConnectionLimits): HttpReceiver {
   const inProgress = new Set<Promise<void>>();
-  const server = createServer((request, response) => {
-    const work = handle(core, request, maxBodyBytes)
-      .then((answer) => respond(response, answer))
-      .catch((error: unknown) => {
-        log.error('bridge request failed', core.redact(String(error)));
-        if (!response.headersSent) respond(response, { status: 500, text: 'bridge error' });
-        else response.destroy();
-      })
-      .finally(() => inProgress.delete(work));
-    inProgress.add(work);
-  });
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMillis,
+      requestTimeout: limits.requestTimeoutMillis,
+    },
+    (request, response) => {
+      const work = handle(core, request, maxBodyBytes)
+        .then((answer) => respond(response, answer))
+        .catch((error: unknown) => {
+          log.error('bridge request failed', core.redact(String(error)));
+          if (!response.headersSent) respond(response, { status: 500, text: 'bridge error' });
+          else response.destroy();
+        })
+        .finally(() => inProgress.delete(work));
+      inProgress.add(work);
+    },
+  );
   server.keepAliveTimeout = 30_000;
+  server.maxConnections = limits.maxConnections;
   return {
     server,
     async drain() {

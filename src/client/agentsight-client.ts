@@ -61,7 +61,11 @@ export class AgentSightApiError extends Error {
     /** HTTP status, or 0 when no answer came (then `code` says why). */
     readonly status: number,
     message: string,
-    /** The transport error code when no answer came (ECONNREFUSED, REQUEST_TIMEOUT, ...). */
+    /**
+     * Why no usable answer came: a transport error code (ECONNREFUSED, REQUEST_TIMEOUT, ...),
+     * ANSWER_TOO_LARGE (the body passed the cap and was not read), or ANSWER_NOT_JSON (a success
+     * whose body is not the JSON object the API promises).
+     */
     readonly code?: string,
   ) {
     super(message);
@@ -340,14 +344,29 @@ export class AgentSightClient {
         answer = await this.transport.request(method, path, payload, {}, this.config.timeoutMillis);
       } catch (error) {
         const code = error instanceof TransportError ? error.code : 'ERROR';
-        const failure = new AgentSightApiError(0, this.redact(`${method} ${path}: ${(error as Error).message}`), code);
+        const status = error instanceof TransportError ? (error.status ?? 0) : 0;
+        const failure = new AgentSightApiError(
+          status,
+          this.redact(`${method} ${path}: ${(error as Error).message}`),
+          code,
+        );
         // A refused connection never reached the API: safe to try again even if not idempotent.
         const again = isRetryableError(code) && (idempotent || code === 'ECONNREFUSED');
         if (!again || attempt >= this.config.maxRetries) throw failure;
         await sleep(retryDelayMillis(attempt + 1, policy, undefined, Math.random()));
         continue;
       }
-      if (answer.status >= 200 && answer.status < 300) return parseObject(answer.text);
+      if (answer.status >= 200 && answer.status < 300) {
+        const parsed = parseObject(answer.text);
+        if (parsed !== undefined) return parsed;
+        throw new AgentSightApiError(
+          answer.status,
+          this.redact(
+            `${method} ${path.split('?')[0]}: ${answer.status} with a body that is not a JSON object (${answer.text.length} characters); the API promises one`,
+          ),
+          'ANSWER_NOT_JSON',
+        );
+      }
       const failure = new AgentSightApiError(
         answer.status,
         this.redact(`${method} ${path.split('?')[0]}: ${answer.status} ${apiErrorText(answer.text)}`),
@@ -365,13 +384,17 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The answer as an object: `{}` for an empty body (a 204), the JSON value under `value` otherwise. */
-function parseObject(text: string): ApiObject {
+/**
+ * The answer as an object: `{}` for an empty body (a 204), the parsed object otherwise, or
+ * undefined when the body is not a JSON object (an HTML error page behind a proxy, say): that is
+ * an error, never a value.
+ */
+function parseObject(text: string): ApiObject | undefined {
   if (text.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(text);
-    return isPlainObject(parsed) ? parsed : { value: parsed };
+    return isPlainObject(parsed) ? parsed : undefined;
   } catch {
-    return { value: text };
+    return undefined;
   }
 }

@@ -18,7 +18,7 @@ import {
 } from '../semconv/values';
 import { metadataJson } from './conversation-attributes';
 import { conversationIn } from './conversation-context';
-import { maskFor, maskVersion } from './masking';
+import { maskFor, maskText, maskVersion } from './masking';
 import { type DualModeMethodDecorator, methodDecorator } from './method-decorator';
 import { attempt, resolveOption, type TrackActionCallOptions, type TrackActionOptions } from './options';
 import { assertMaxValueLength, resolveMaxValueLength, toArgumentsJson, toBoundedText } from './serialize';
@@ -49,7 +49,6 @@ function perCallOption(what: string, option: TrackActionOptions['metadata'], max
 function compileAction(options: TrackActionOptions, defaultName: string, where: string): CompiledAction {
   assertMaxValueLength(options.maxValueLength, where);
   const name = nonBlankText(options.name) ?? defaultName;
-  const spanName = `${SPAN_NAME_PREFIX_ACTION} ${name}`;
   const maxValueLength = resolveMaxValueLength(options.maxValueLength);
   const captureArguments = options.captureArguments !== false;
   const captureResponse = options.captureResponse !== false;
@@ -59,14 +58,17 @@ function compileAction(options: TrackActionOptions, defaultName: string, where: 
   // Plain option values are serialised once; again only if the mask changes (it applies to them).
   let fixedAttributes: Attributes = {};
   let fixedForMask = -1;
+  let spanName = '';
   const fixed = (): Attributes => {
     if (fixedForMask === maskVersion()) return fixedAttributes;
     fixedForMask = maskVersion();
+    const shownName = maskText(name, 'action.name');
+    spanName = `${SPAN_NAME_PREFIX_ACTION} ${shownName}`;
     fixedAttributes = {
       [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_ACTION,
-      [ATTR_AGENTSIGHT_ACTION_NAME]: name,
+      [ATTR_AGENTSIGHT_ACTION_NAME]: shownName,
       [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
-      [ATTR_GEN_AI_TOOL_NAME]: name,
+      [ATTR_GEN_AI_TOOL_NAME]: shownName,
     };
     if (toolsUsed === undefined) {
       const json = metadataJson(options.toolsUsed, maxValueLength);
@@ -88,7 +90,8 @@ function compileAction(options: TrackActionOptions, defaultName: string, where: 
         const conversation = conversationIn(parent);
         // The conversation is set after the start: an AgentSightSampler finds it in the parent
         // context, and 13 start attributes cost the SDK 2.3× what setting them afterwards does.
-        span = currentTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes: fixed() }, parent);
+        const attributes = fixed();
+        span = currentTracer().startSpan(spanName, { kind: SpanKind.INTERNAL, attributes }, parent);
         if (conversation !== undefined) span.setAttributes(conversation);
         if (conversation === undefined) noticeActionOutsideConversation(name);
         if (toolsUsed !== undefined) {

@@ -18,7 +18,7 @@ import {
 import { AGENTSIGHT_CONVERSATION_DEVICE_VALUES, AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES } from '../semconv/values';
 import type { StringTransform } from './bounded-json';
 import type { ConversationAttributes } from './conversation-context';
-import { maskFor } from './masking';
+import { maskFor, maskText } from './masking';
 import type { ConversationFields } from './options';
 import { toBoundedJson } from './serialize';
 
@@ -27,12 +27,15 @@ const log = diag.createComponentLogger({ namespace: 'agentsight' });
 const DEVICES: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_DEVICE_VALUES);
 const ENVIRONMENTS: ReadonlySet<unknown> = new Set(AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES);
 
-/** Identifier-like fields of a conversation and the attribute each one is stamped under. */
+/**
+ * Identifier-like fields of a conversation, the attribute each one is stamped under, and the mask
+ * field of those that can carry personal data.
+ */
 const IDENTIFIER_FIELDS = [
-  ['customerId', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID],
-  ['customerIpAddress', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS],
-  ['source', ATTR_AGENTSIGHT_CONVERSATION_SOURCE],
-  ['language', ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE],
+  ['customerId', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID, 'conversation.customer_id'],
+  ['customerIpAddress', ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS, 'conversation.customer_ip_address'],
+  ['source', ATTR_AGENTSIGHT_CONVERSATION_SOURCE, undefined],
+  ['language', ATTR_AGENTSIGHT_CONVERSATION_LANGUAGE, undefined],
 ] as const;
 
 /**
@@ -70,12 +73,14 @@ export function conversationAttributes(
     enclosing !== undefined && enclosing[ATTR_AGENTSIGHT_CONVERSATION_ID] === conversationId ? { ...enclosing } : {};
   attributes[ATTR_AGENTSIGHT_CONVERSATION_ID] = conversationId;
   attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
-  for (const [field, key] of IDENTIFIER_FIELDS) {
+  for (const [field, key, maskField] of IDENTIFIER_FIELDS) {
     const text = nonBlankText(fields[field]);
-    if (text !== undefined) attributes[key] = boundedIdentifier(text);
+    if (text !== undefined) attributes[key] = boundedIdentifier(maskField ? maskText(text, maskField) : text);
   }
   const name = nonBlankText(fields.name);
-  if (name !== undefined) attributes[ATTR_AGENTSIGHT_CONVERSATION_NAME] = truncate(name, maxValueLength);
+  if (name !== undefined) {
+    attributes[ATTR_AGENTSIGHT_CONVERSATION_NAME] = maskText(truncate(name, maxValueLength), 'conversation.name');
+  }
   if (fields.device !== undefined) {
     if (DEVICES.has(fields.device)) attributes[ATTR_AGENTSIGHT_CONVERSATION_DEVICE] = fields.device;
     else

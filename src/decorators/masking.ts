@@ -5,11 +5,17 @@ import type { StringTransform } from './bounded-json';
 export type MaskField =
   | 'message.content'
   | 'message.metadata'
+  | 'conversation.customer_id'
+  | 'conversation.customer_ip_address'
+  | 'conversation.name'
   | 'conversation.metadata'
+  | 'action.name'
   | 'action.arguments'
   | 'action.response'
   | 'action.error'
   | 'action.metadata'
+  | 'button.event'
+  | 'button.label'
   | 'button.value'
   | 'button.metadata'
   | 'feedback.comment'
@@ -98,11 +104,17 @@ export function maskFor(field: MaskField): StringTransform | undefined {
   return transform;
 }
 
+/** `value` through the mask configured for `field` (fail closed), or as it is when none is. */
+export function maskText(value: string, field: MaskField): string {
+  const transform = maskFor(field);
+  return transform === undefined ? value : transform(value);
+}
+
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 /** Keys and tokens by their known prefixes, then long unbroken runs of key-like characters. */
 const TOKEN =
   /\b(?:ags_[A-Fa-f0-9]{32}_[A-Fa-f0-9]{6}|sk-[A-Za-z0-9_-]{16,}|(?:ghp|gho|ghs|github_pat)_[A-Za-z0-9_]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})\b|\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b/g;
-/** 13 to 19 digits, in groups separated by single spaces or dashes. */
+/** 13 to 19 digits, in groups separated by single spaces or dashes (after NFKC, any space is one). */
 const CARD = /\b\d(?:[ -]?\d){12,18}\b/g;
 /**
  * A phone number: 8 to 15 digits written as one, with a leading + or bracket, or separators
@@ -141,6 +153,18 @@ function passesLuhn(digits: string): boolean {
  * ```
  */
 export function maskPersonalData(value: string): string {
+  const masked = maskAsWritten(value);
+  if (masked !== value) return masked;
+  // Written with look-alikes (a full-width ＠, digits split by no-break spaces): matched in the
+  // NFKC form. Only a text that held something to mask comes back normalised; any other text is
+  // returned exactly as it was.
+  const normalised = value.normalize('NFKC');
+  if (normalised === value) return value;
+  const maskedNormalised = maskAsWritten(normalised);
+  return maskedNormalised === normalised ? value : maskedNormalised;
+}
+
+function maskAsWritten(value: string): string {
   return value
     .replace(EMAIL, '[email]')
     .replace(TOKEN, '[token]')

@@ -41,7 +41,7 @@ import {
 } from '../semconv/values';
 import { conversationAttributes, metadataJson } from './conversation-attributes';
 import { activeConversation, type ConversationAttributes } from './conversation-context';
-import { maskFor } from './masking';
+import { maskFor, maskText } from './masking';
 import type { ButtonClick, ConversationFields, Feedback, Metadata, TokenUsage } from './options';
 import { resolveMaxValueLength, toBoundedText } from './serialize';
 import { currentTracer } from './tracer';
@@ -217,8 +217,8 @@ export function trackButton(click: ButtonClick): void {
     }
     const own: Attributes = {
       [ATTR_AGENTSIGHT_SPAN_KIND]: AGENTSIGHT_SPAN_KIND_VALUE_BUTTON,
-      [ATTR_AGENTSIGHT_BUTTON_EVENT]: truncate(event, limit),
-      [ATTR_AGENTSIGHT_BUTTON_LABEL]: truncate(label, limit),
+      [ATTR_AGENTSIGHT_BUTTON_EVENT]: maskText(truncate(event, limit), 'button.event'),
+      [ATTR_AGENTSIGHT_BUTTON_LABEL]: maskText(truncate(label, limit), 'button.label'),
       [ATTR_AGENTSIGHT_BUTTON_VALUE]: toBoundedText(value, limit, maskFor('button.value')) as string,
     };
     const metadataText = metadataJson(click.metadata, limit, maskFor('button.metadata'));

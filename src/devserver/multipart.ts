@@ -1,15 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
+import type { FileSpool, SpooledFile } from './file-spool';
 
-/** One file part of a multipart body. */
-export interface FilePart {
+/** One file part of a multipart body, spooled to disk. */
+export interface FilePart extends SpooledFile {
   /** The part's name (`attachment_0`, …). */
   readonly field: string;
   /** `filename=` of its Content-Disposition, as sent (UTF-8 names kept). */
   readonly filename: string;
   /** Its own Content-Type. */
   readonly mimeType: string;
-  readonly bytes: Buffer;
 }
 
 /** A parsed multipart/form-data body: text parts in order, then files. */
@@ -28,20 +28,30 @@ export class MultipartError extends Error {
   }
 }
 
+/** Most files, and most text fields, one upload may carry. */
+const MAX_FILES = 50;
+const MAX_FIELDS = 50;
+
 /**
  * Reads a multipart/form-data request with busboy (a kept streaming parser; nothing hand-written
- * about boundaries or headers). Rejects with {@link MultipartError} when the body is malformed or
- * any part is over `maxFileBytes`; the rest of the body is drained so the answer reaches a healthy
- * connection.
+ * about boundaries or headers), spooling each file to disk as it arrives. The upload is taken
+ * whole or not at all: a malformed body (400), a file over `maxFileBytes`, or more files or fields
+ * than allowed (413) rejects with {@link MultipartError} and removes what was spooled (busboy
+ * silently skips parts past its limits; keeping 50 of 60 files without a word was a bug). The
+ * rest of the body is drained so the answer reaches a healthy connection.
  */
-export function readMultipart(request: IncomingMessage, maxFileBytes: number): Promise<MultipartBody> {
+export function readMultipart(
+  request: IncomingMessage,
+  maxFileBytes: number,
+  spool: FileSpool,
+): Promise<MultipartBody> {
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
       parser = busboy({
         headers: request.headers,
         defParamCharset: 'utf8',
-        limits: { fileSize: maxFileBytes, fields: 50, files: 50, fieldSize: 1024 * 1024 },
+        limits: { fileSize: maxFileBytes, fields: MAX_FIELDS, files: MAX_FILES, fieldSize: 1024 * 1024 },
       });
     } catch (error) {
       request.resume();
@@ -49,29 +59,43 @@ export function readMultipart(request: IncomingMessage, maxFileBytes: number): P
       return;
     }
     const fields: [string, string][] = [];
-    const files: FilePart[] = [];
+    const writes: Promise<FilePart | undefined>[] = [];
     let failure: MultipartError | undefined;
+    const fail = (error: MultipartError) => {
+      failure ??= error;
+    };
     parser.on('field', (name, value) => fields.push([name, value]));
     parser.on('file', (field, stream, info) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => {
-        failure ??= new MultipartError(413, `File "${field}" is larger than ${maxFileBytes} bytes.`);
-      });
-      stream.on('close', () => {
-        files.push({
-          field,
-          filename: info.filename ?? '',
-          mimeType: info.mimeType,
-          bytes: Buffer.concat(chunks),
-        });
-      });
+      stream.on('limit', () => fail(new MultipartError(413, `File "${field}" is larger than ${maxFileBytes} bytes.`)));
+      writes.push(
+        spool.fromStream(stream).then(
+          (file) => ({ ...file, field, filename: info.filename ?? '', mimeType: info.mimeType }),
+          (error: Error) => {
+            fail(new MultipartError(400, `File "${field}" could not be read - ${error.message}`));
+            return undefined;
+          },
+        ),
+      );
     });
+    parser.on('filesLimit', () => fail(new MultipartError(413, `More than ${MAX_FILES} files in one upload.`)));
+    parser.on('fieldsLimit', () => fail(new MultipartError(413, `More than ${MAX_FIELDS} fields in one upload.`)));
     parser.on('error', (error: Error) => {
       request.resume();
-      reject(new MultipartError(400, `Multipart form parse error - ${error.message}`));
+      fail(new MultipartError(400, `Multipart form parse error - ${error.message}`));
+      settle();
     });
-    parser.on('close', () => (failure ? reject(failure) : resolve({ fields, files })));
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      Promise.all(writes).then((parts) => {
+        const files = parts.filter((part): part is FilePart => part !== undefined);
+        if (failure === undefined) return resolve({ fields, files });
+        for (const file of files) spool.discard(file);
+        reject(failure);
+      }, reject);
+    };
+    parser.on('close', settle);
     request.pipe(parser);
   });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -17,7 +17,8 @@ import {
   type JsonObject,
 } from './contract';
 import { type Fault, FaultScript } from './faults';
-import { MultipartError, readMultipart } from './multipart';
+import { FileSpool, type SpooledFile } from './file-spool';
+import { type FilePart, MultipartError, readMultipart } from './multipart';
 import { renderPage } from './page';
 import { DevStore, type RecordKind, type StoredConversation } from './store';
 
@@ -43,6 +44,17 @@ export interface DevServerOptions {
   latencyMs?: number;
   /** Largest file in a multipart upload; larger ones get 413. Default 64 MiB. */
   maxUploadBytes?: number;
+  /**
+   * Store every request as new, whatever its Idempotency-Key (replays are off): the AgentSight
+   * API as the contract defines it, which names no idempotency. Default false.
+   */
+  ignoreIdempotencyKey?: boolean;
+  /** Most open connections; more are closed at once. Default 1024. */
+  maxConnections?: number;
+  /** Time for a request's headers to arrive, in ms. Default 10000. */
+  headersTimeoutMillis?: number;
+  /** Time for a whole request to arrive, body included, in ms. Default 120000. */
+  requestTimeoutMillis?: number;
 }
 
 /** One request as the receiver saw it, accepted or not. */
@@ -117,6 +129,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     throw new TypeError('startDevServer: apiKey must look like ags_<32 hex>_<6 hex>');
   }
   const store = new DevStore(options.out);
+  const spool = new FileSpool();
   const faults = new FaultScript();
   const requests: SeenRequest[] = [];
   const replies = new Map<string, Answer>();
@@ -172,13 +185,14 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const storeUpload = (
     conversation: StoredConversation,
     fields: JsonObject,
-    files: readonly { filename: string; mimeType: string; bytes: Buffer }[],
+    files: readonly (SpooledFile & { filename: string; mimeType: string })[],
     idempotencyKey: string | undefined,
   ): Answer => {
     if (fields.message !== undefined) {
       const message = Number(fields.message);
       const known = store.recordsOf(conversation.conversationId).some((r) => r.kind === 'message' && r.id === message);
       if (!known) {
+        for (const file of files) spool.discard(file);
         return fieldErrors({
           message: [`Message ${String(fields.message)} is not a message of "${conversation.conversationId}".`],
         });
@@ -187,13 +201,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     const attachments = files.map((f) => ({
       filename: f.filename,
       mime_type: f.mimeType,
-      size_bytes: f.bytes.length,
-      sha256: createHash('sha256').update(f.bytes).digest('hex'),
+      size_bytes: f.size,
+      sha256: f.sha256,
     }));
     const body = { ...fields, attachments };
     const record = store.add('attachments', '/api/attachments/', conversation.conversationId, body, idempotencyKey);
     files.forEach((f, index) => {
-      store.addFile(record.id, index, { mimeType: f.mimeType, bytes: f.bytes });
+      store.addFile(record.id, index, f);
     });
     return { status: 201, body: { id: record.id, status: 'success', message: 'Saved successfully' } };
   };
@@ -201,15 +215,21 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   /** POST /api/attachments/ as multipart (§3.5 C, D). */
   const uploadMultipart = (
     fields: ReadonlyArray<readonly [string, string]>,
-    files: readonly { field: string; filename: string; mimeType: string; bytes: Buffer }[],
+    files: readonly FilePart[],
     idempotencyKey: string | undefined,
   ): Answer => {
+    const refuse = (answer: Answer) => {
+      for (const file of files) spool.discard(file);
+      return answer;
+    };
     const errors = checkMultipartAttachments(fields, files);
-    if (errors) return fieldErrors(errors);
+    if (errors) return refuse(fieldErrors(errors));
     const values: JsonObject = Object.fromEntries(fields);
     const conversation = store.conversationByPk(Number(values.conversation));
     if (!conversation) {
-      return fieldErrors({ conversation: [`Invalid pk "${String(values.conversation)}" - object does not exist.`] });
+      return refuse(
+        fieldErrors({ conversation: [`Invalid pk "${String(values.conversation)}" - object does not exist.`] }),
+      );
     }
     const parsed: JsonObject = {
       ...values,
@@ -271,7 +291,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       const files = (attachments as JsonObject[]).map((a) => ({
         filename: String(a.filename),
         mimeType: String(a.mime_type),
-        bytes: Buffer.from(String(a.data), 'base64'),
+        ...spool.fromBytes(Buffer.from(String(a.data), 'base64')),
       }));
       return storeUpload(linked, fields, files, idempotencyKey);
     }
@@ -459,7 +479,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         'content-disposition': inline ? 'inline' : 'attachment',
         'x-content-type-options': 'nosniff',
       });
-      response.end(file.bytes);
+      // Streamed from the spool: a large file is never read whole into memory to serve it.
+      createReadStream(file.path)
+        .on('error', () => response.destroy())
+        .pipe(response);
       return;
     }
     if (!url.pathname.startsWith('/api/')) return answer(detail(404, 'Not found.'));
@@ -498,7 +521,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return answer(detail(405, `Method "${method}" not allowed.`));
     }
 
-    const replyKey = idempotencyKey === undefined ? undefined : `${url.pathname} ${idempotencyKey}`;
+    const replyKey =
+      idempotencyKey === undefined || options.ignoreIdempotencyKey === true
+        ? undefined
+        : `${url.pathname} ${idempotencyKey}`;
     const earlier = replyKey === undefined ? undefined : replies.get(replyKey);
     // The body is read whole first (the API reads before it answers), then a repeated key replays.
     let decide: () => Answer;
@@ -508,7 +534,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     ) {
       let parts: Awaited<ReturnType<typeof readMultipart>>;
       try {
-        parts = await readMultipart(request, maxUploadBytes);
+        parts = await readMultipart(request, maxUploadBytes, spool);
       } catch (error) {
         if (error instanceof MultipartError) return answer(detail(error.status, error.message));
         throw error;
@@ -528,13 +554,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     return answer(result);
   };
 
-  const server: Server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ detail: `Receiver error: ${String(error)}` }));
-    });
-  });
+  const server: Server = createServer(
+    {
+      headersTimeout: options.headersTimeoutMillis ?? 10_000,
+      requestTimeout: options.requestTimeoutMillis ?? 120_000,
+    },
+    (request, response) => {
+      handle(request, response).catch((error: unknown) => {
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ detail: `Receiver error: ${String(error)}` }));
+      });
+    },
+  );
   server.keepAliveTimeout = 30_000;
+  server.maxConnections = options.maxConnections ?? 1024;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -575,6 +608,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       }),
     reset() {
       store.clear();
+      spool.clear();
       faults.clear();
       requests.length = 0;
       replies.clear();
@@ -585,6 +619,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     close: () =>
       new Promise<void>((resolve) => {
         cutHeld();
+        spool.clear();
         if (!server.listening) return resolve();
         server.close(() => resolve());
         server.closeAllConnections();

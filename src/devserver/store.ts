@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import type { JsonObject } from './contract';
 
 /** What kind of item a stored record is. */
@@ -42,9 +42,13 @@ export interface StoredConversation {
   deletedAt: string | null;
 }
 
-/** An uploaded file's bytes and type, kept for the page. */
+/** An uploaded file, kept on disk for the page: its type, where it is, and its size. */
 export interface StoredFile {
   readonly mimeType: string;
+  /** Where its bytes are (the receiver's spool folder). */
+  readonly path: string;
+  readonly size: number;
+  /** Its bytes, read from disk now. */
   readonly bytes: Buffer;
 }
 
@@ -132,9 +136,17 @@ export class DevStore {
     return record;
   }
 
-  /** Keeps an uploaded file's bytes (the record keeps its name, type, size and hash). */
-  addFile(recordId: number, index: number, file: StoredFile): void {
-    this.fileBytes.set(`${recordId}/${index}`, file);
+  /** Keeps where an uploaded file is (the record keeps its name, type, size and hash). */
+  addFile(recordId: number, index: number, file: { mimeType: string; path: string; size: number }): void {
+    const { mimeType, path, size } = file;
+    this.fileBytes.set(`${recordId}/${index}`, {
+      mimeType,
+      path,
+      size,
+      get bytes() {
+        return readFileSync(path);
+      },
+    });
   }
 
   /** An uploaded file, by its record's id and its position in the upload. */

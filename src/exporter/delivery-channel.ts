@@ -1,3 +1,4 @@
+import { redactor } from '../common/log-text';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 import type { ExporterConfig } from './config';
 import { DeliveryQueue, type DeliverySettings } from './delivery-queue';
@@ -24,6 +25,8 @@ export interface DeliveryChannel {
   flush(deadline: number, final: boolean): Promise<void>;
   /** The counters as last known on this thread. */
   stats(): DeliveryStats;
+  /** Items handed over and not yet delivered or dropped (queued, on the wire, or in transit to the thread). */
+  unsentItems(): number;
   /** Failure examples since the last call. */
   takeFailures(): DeliveryFailure[];
   /** Called on this thread after the counters change. */
@@ -35,11 +38,16 @@ export interface DeliveryChannel {
 /** Delivery on the calling thread. */
 export function inThreadChannel(settings: ChannelSettings): DeliveryChannel {
   const transport = createHttpTransport(new URL(settings.endpoint), settings.headers, settings.delivery.concurrency);
-  const queue = new DeliveryQueue(transport, settings.delivery);
+  const key = settings.headers.authorization?.replace(/^Api-Key /, '');
+  const queue = new DeliveryQueue(transport, settings.delivery, redactor(key));
   const channel: DeliveryChannel = {
     enqueue: (plans) => queue.enqueue(plans),
     flush: (deadline, final) => queue.flush(deadline, final),
     stats: () => queue.stats(),
+    unsentItems: () => {
+      const { queuedItems, inFlight } = queue.stats();
+      return queuedItems + inFlight;
+    },
     takeFailures: () => queue.takeFailures(),
     onChange: undefined,
     close: async () => {

@@ -114,6 +114,8 @@ interface ConversationQueue {
   readonly items: QueuedRequest[];
   /** Index of the first item not yet delivered or dropped. */
   head: number;
+  /** Whether any item was ever queued behind the record. */
+  hadItems: boolean;
   /** A request of this conversation is on the wire: strict order allows one at a time. */
   busy: boolean;
   /** Waiting in the ready or delayed set. */
@@ -135,6 +137,15 @@ function pendingItems(queue: ConversationQueue): number {
 }
 
 /**
+ * Whether a lane's record is sent with no item behind it: an initialising lane
+ * (`initializeConversation`), or a turn that recorded nothing but its conversation. A lane whose
+ * items were all dropped (expired, refused) does not send its record alone.
+ */
+function sendsRecordAlone(queue: ConversationQueue): boolean {
+  return queue.id !== queue.conversationId || !queue.hadItems;
+}
+
+/**
  * The delivery queue: owns every item from the moment an export hands it over until the API
  * accepts it or it is dropped, counted, for a stated reason.
  *
@@ -152,7 +163,13 @@ function pendingItems(queue: ConversationQueue): number {
 export class DeliveryQueue {
   private readonly memory: BoundedMap<string, ConversationMemory>;
   private readonly queues = new Map<string, ConversationQueue>();
+  /**
+   * Conversations waiting for a slot: those whose record is already delivered go first, oldest
+   * first, so that at a deadline whole conversations have gone rather than many records without
+   * their items (measured before: 8,143 records and 0 of 40,000 items in a 10 s shutdown).
+   */
   private readonly ready: ConversationQueue[] = [];
+  private readonly starting: ConversationQueue[] = [];
   private readonly delayed = new Set<ConversationQueue>();
   private readonly limit: AdaptiveLimit;
   private readonly breaker: CircuitBreaker;
@@ -172,9 +189,14 @@ export class DeliveryQueue {
   /** Called after every change of the counters (the delivery thread forwards them). */
   onChange: (() => void) | undefined;
 
+  /**
+   * @param redact - hides the API key in any text an answer carries (then cuts it): every failure
+   *   message passes through it before it is kept, logged or handed over
+   */
   constructor(
     private readonly transport: Transport,
     private readonly settings: DeliverySettings,
+    private readonly redact: (text: string) => string = (text) => text,
     private readonly clock: () => number = Date.now,
   ) {
     this.memory = new BoundedMap(settings.maxCachedConversations);
@@ -203,7 +225,8 @@ export class DeliveryQueue {
       if (this.closed || now < this.refusedUntil) {
         const reason = this.closed ? 'shutdown' : 'unauthorized';
         const message = this.closed ? 'the exporter is shut down' : this.refusedMessage;
-        for (const item of plan.items) this.drop(reason, plan.conversationId, item.label, message, ticket);
+        for (const item of plan.items)
+          this.drop(reason, plan.conversationId, item.label, message, ticket, item.idempotencyKey);
         continue;
       }
       this.enqueuePlan(plan, now, plan.conversationId, ticket);
@@ -241,7 +264,8 @@ export class DeliveryQueue {
           Math.max(0, deadline - this.clock()),
         ),
       };
-      waiter.timer.unref?.();
+      // Not unref'd: an application that awaits a flush must still be running when it settles
+      // (with nothing else holding the event loop, it would exit in the middle of the await).
       this.flushWaiters.push(waiter);
     });
   }
@@ -290,7 +314,14 @@ export class DeliveryQueue {
       };
       if (memory.backendId === undefined && !this.fits(record.bytes)) {
         for (const item of plan.items)
-          this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
+          this.drop(
+            'queue_full',
+            plan.conversationId,
+            item.label,
+            'the delivery queue is full',
+            ticket,
+            item.idempotencyKey,
+          );
         return;
       }
       queue = {
@@ -301,6 +332,7 @@ export class DeliveryQueue {
         recordDone: memory.backendId !== undefined,
         items: [],
         head: 0,
+        hadItems: false,
         busy: false,
         scheduled: false,
         notBefore: 0,
@@ -312,7 +344,14 @@ export class DeliveryQueue {
     for (const item of plan.items) {
       if (!this.fits(MIN_ITEM_BYTES)) {
         // Full: refuse without serialising (during an outage this is most of the traffic).
-        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
+        this.drop(
+          'queue_full',
+          plan.conversationId,
+          item.label,
+          'the delivery queue is full',
+          ticket,
+          item.idempotencyKey,
+        );
         continue;
       }
       // Items go out in the order they happened; span clocks can disagree with that order by up
@@ -333,7 +372,14 @@ export class DeliveryQueue {
       const bytes = costOf(json, item.idempotencyKey, item.label) + heldBytes(item.uploads ?? []);
       if (!this.fits(bytes)) {
         // An upload that does not fit goes alone: its message, queued before it, stays.
-        this.drop('queue_full', plan.conversationId, item.label, 'the delivery queue is full', ticket);
+        this.drop(
+          'queue_full',
+          plan.conversationId,
+          item.label,
+          'the delivery queue is full',
+          ticket,
+          item.idempotencyKey,
+        );
         continue;
       }
       queue.items.push({
@@ -348,6 +394,7 @@ export class DeliveryQueue {
         ...(ticket === undefined ? {} : { ticket, stampedMicros: queue.memory.lastMicros, previousMicros }),
       });
       this.account(bytes, 1);
+      queue.hadItems = true;
     }
     if (!queue.busy && !queue.scheduled) this.makeReady(queue);
     this.startSweeping();
@@ -365,12 +412,20 @@ export class DeliveryQueue {
   private makeReady(queue: ConversationQueue): void {
     if (queue.scheduled) return;
     queue.scheduled = true;
-    this.ready.push(queue);
+    (queue.recordDone ? this.ready : this.starting).push(queue);
   }
 
-  /** The request a conversation sends next, or undefined when it has none. */
+  /** The next conversation to get a slot: one already started, else the oldest new one. */
+  private takeReady(): ConversationQueue | undefined {
+    return this.ready.shift() ?? this.starting.shift();
+  }
+
+  /**
+   * The request a conversation sends next, or undefined when it has none. A record goes only with
+   * its items (an initialising lane is its record alone).
+   */
   private nextRequest(queue: ConversationQueue): QueuedRequest | undefined {
-    if (!queue.recordDone) return queue.record;
+    if (!queue.recordDone) return pendingItems(queue) > 0 || sendsRecordAlone(queue) ? queue.record : undefined;
     return queue.items[queue.head];
   }
 
@@ -379,16 +434,19 @@ export class DeliveryQueue {
     if (this.closed) return;
     const now = this.clock();
     let allowance = this.breaker.allowance(now, this.counters.inFlight, this.limit.current);
-    while (allowance > 0 && this.ready.length > 0) {
-      const queue = this.ready.shift() as ConversationQueue;
+    while (allowance > 0) {
+      const queue = this.takeReady();
+      if (queue === undefined) break;
       queue.scheduled = false;
+      // A lane dropped or finished while it waited in line (expired, rejected) is not sent.
+      if (this.queues.get(queue.id) !== queue) continue;
       const request = this.nextRequest(queue);
       if (request === undefined || queue.busy) continue;
       allowance -= 1;
       this.breaker.sent();
       void this.send(queue, request);
     }
-    if (this.ready.length > 0) {
+    if (this.ready.length > 0 || this.starting.length > 0) {
       const at = this.breaker.resumeAt(now);
       if (at !== undefined) this.wakeUpAt(at);
     }
@@ -412,7 +470,7 @@ export class DeliveryQueue {
             );
       outcome = answer === undefined ? { kind: 'skipped' } : classifyAnswer(answer, this.clock());
     } catch (error) {
-      outcome = classifyError(error);
+      outcome = classifyError(error, this.clock());
     }
     this.counters.inFlight -= 1;
     queue.busy = false;
@@ -466,7 +524,7 @@ export class DeliveryQueue {
     const now = this.clock();
     if (outcome.kind === 'skipped') {
       this.removeHead(queue);
-      request.ticket?.settle('rejected', 'none of its files could be read');
+      request.ticket?.settle('rejected', 'none of its files could be read', request.idempotencyKey);
       return;
     }
     if (outcome.kind === 'delivered') {
@@ -492,7 +550,7 @@ export class DeliveryQueue {
         }
         this.removeHead(queue);
         this.counters.delivered += 1;
-        request.ticket?.settle('delivered');
+        request.ticket?.settle('delivered', undefined, request.idempotencyKey);
       }
       return;
     }
@@ -512,7 +570,14 @@ export class DeliveryQueue {
       }
       if (isRecord) this.rejectConversation(queue, outcome.reason, outcome.message);
       else {
-        this.drop(outcome.reason, queue.conversationId, request.label, outcome.message, request.ticket);
+        this.drop(
+          outcome.reason,
+          queue.conversationId,
+          request.label,
+          outcome.message,
+          request.ticket,
+          request.idempotencyKey,
+        );
         this.removeHead(queue);
       }
       return;
@@ -533,7 +598,14 @@ export class DeliveryQueue {
         const message = `${outcome.message} (after ${request.failures} tries)`;
         if (isRecord) this.rejectConversation(queue, 'retries_exhausted', message);
         else {
-          this.drop('retries_exhausted', queue.conversationId, request.label, message, request.ticket);
+          this.drop(
+            'retries_exhausted',
+            queue.conversationId,
+            request.label,
+            message,
+            request.ticket,
+            request.idempotencyKey,
+          );
           this.removeHead(queue);
         }
         return;
@@ -547,8 +619,9 @@ export class DeliveryQueue {
   /** Puts a conversation back in line after a request, or forgets it when it has nothing left. */
   private requeue(queue: ConversationQueue): void {
     if (this.queues.get(queue.id) !== queue) return;
-    if (pendingItems(queue) === 0 && queue.recordDone) {
-      this.queues.delete(queue.id);
+    if (pendingItems(queue) === 0 && (queue.recordDone || !sendsRecordAlone(queue))) {
+      // Nothing left to send: a record whose items all went (expired, dropped) is not sent alone.
+      this.retire(queue);
       return;
     }
     if (queue.notBefore > this.clock() && this.breaker.status === 'closed') {
@@ -558,6 +631,15 @@ export class DeliveryQueue {
     } else {
       this.makeReady(queue);
     }
+  }
+
+  /** Forgets a lane with nothing left to send, releasing its record's bytes if still held. */
+  private retire(queue: ConversationQueue): void {
+    if (!queue.recordDone) {
+      this.account(-queue.record.bytes, 0);
+      queue.recordDone = true;
+    }
+    this.queues.delete(queue.id);
   }
 
   /** The API answered again after an outage: start slowly, and stop waiting out backoffs. */
@@ -589,7 +671,14 @@ export class DeliveryQueue {
     while (pendingItems(queue) > 0) {
       const item = queue.items[queue.head] as QueuedRequest;
       const why = reason === 'max_age' ? reason : 'conversation_rejected';
-      this.drop(why, queue.conversationId, item.label, `its conversation was not created: ${message}`, item.ticket);
+      this.drop(
+        why,
+        queue.conversationId,
+        item.label,
+        `its conversation was not created: ${message}`,
+        item.ticket,
+        item.idempotencyKey,
+      );
       this.removeHead(queue);
     }
     this.queues.delete(queue.id);
@@ -606,13 +695,14 @@ export class DeliveryQueue {
       }
       const first = queue.head + keep;
       for (const item of queue.items.slice(first)) {
-        this.drop(reason, queue.conversationId, item.label, message, item.ticket);
+        this.drop(reason, queue.conversationId, item.label, message, item.ticket, item.idempotencyKey);
         this.account(-item.bytes, -1);
       }
       queue.items.length = Math.min(queue.items.length, first);
       if (!queue.busy) this.queues.delete(queue.id);
     }
     this.ready.length = 0;
+    this.starting.length = 0;
     this.delayed.clear();
     this.checkFlushes();
   }
@@ -623,15 +713,17 @@ export class DeliveryQueue {
     label: string,
     message: string,
     ticket?: DeliveryTicket,
+    key?: string,
   ): void {
     if (ticket !== undefined && !isFinalDrop(reason)) {
       // Not a loss: its sender still holds it and will send it again.
-      ticket.settle('returned');
+      ticket.settle('returned', undefined, key);
       return;
     }
     this.counters.dropped[reason] += 1;
-    this.example({ conversationId, label, reason, message });
-    ticket?.settle('rejected', message);
+    const clean = this.redact(message);
+    this.example({ conversationId, label, reason, message: clean });
+    ticket?.settle('rejected', clean, key);
   }
 
   /**
@@ -652,17 +744,14 @@ export class DeliveryQueue {
         }
         rewindTo ??= item.previousMicros;
         this.account(-item.bytes, -1);
-        ticket.settle('returned');
+        ticket.settle('returned', undefined, item.idempotencyKey);
       }
       if (rewindTo === undefined) continue;
       queue.items.length = first;
       queue.items.push(...kept);
       const latestKept = Math.max(0, ...kept.map((item) => item.stampedMicros ?? 0));
       queue.memory.lastMicros = Math.max(rewindTo, latestKept);
-      if (pendingItems(queue) === 0 && !queue.busy) {
-        if (!queue.recordDone) this.account(-queue.record.bytes, 0);
-        this.queues.delete(queue.id);
-      }
+      if (pendingItems(queue) === 0 && !queue.busy) this.retire(queue);
     }
     this.changed();
   }
@@ -679,7 +768,25 @@ export class DeliveryQueue {
   }
 
   private example(failure: DeliveryFailure): void {
-    if (this.failures.length < MAX_FAILURE_EXAMPLES) this.failures.push(failure);
+    if (this.failures.length < MAX_FAILURE_EXAMPLES) {
+      this.failures.push({ ...failure, message: this.redact(failure.message) });
+    }
+  }
+
+  /**
+   * The queue's bytes and items counted again from what it holds, for tests of the accounting
+   * invariant: after every operation this equals `stats().queuedBytes` / `queuedItems`.
+   * @internal
+   */
+  recount(): { bytes: number; items: number } {
+    let bytes = 0;
+    let items = 0;
+    for (const queue of this.queues.values()) {
+      if (!queue.recordDone) bytes += queue.record.bytes;
+      for (let i = queue.head; i < queue.items.length; i++) bytes += (queue.items[i] as QueuedRequest).bytes;
+      items += pendingItems(queue);
+    }
+    return { bytes, items };
   }
 
   /** Drops items that waited longer than `maxItemAgeMillis`, oldest first per conversation. */
@@ -703,11 +810,12 @@ export class DeliveryQueue {
           item.label,
           `waited over ${this.settings.maxItemAgeMillis} ms`,
           item.ticket,
+          item.idempotencyKey,
         );
         this.removeHead(queue);
         dropped = true;
       }
-      if (pendingItems(queue) === 0 && queue.recordDone) this.queues.delete(queue.id);
+      if (pendingItems(queue) === 0 && !sendsRecordAlone(queue)) this.retire(queue);
     }
     if (this.queues.size === 0) {
       clearInterval(this.sweepTimer);
@@ -813,7 +921,15 @@ function classifyAnswer(answer: HttpAnswer, now: number): Outcome {
   return { kind: 'permanent', reason: 'rejected', message: `${status} ${apiErrorText(answer.text)}` };
 }
 
-function classifyError(error: unknown): Outcome {
+function classifyError(error: unknown, now: number): Outcome {
+  if (error instanceof TransportError && error.status !== undefined) {
+    // An answer came but its body was too large to read: its status still decides. A 2xx item is
+    // delivered; a record without its id cannot be used (the mapping of the answer says so).
+    const outcome = classifyAnswer({ status: error.status, headers: {}, text: '' }, now);
+    return outcome.kind === 'transient' || outcome.kind === 'permanent'
+      ? { ...outcome, message: error.message }
+      : outcome;
+  }
   const code = error instanceof TransportError ? error.code : 'ERROR';
   const message = `${code} ${error instanceof Error ? error.message : String(error)}`;
   if (!isRetryableError(code)) return { kind: 'permanent', reason: 'rejected', message };

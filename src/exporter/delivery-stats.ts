@@ -32,7 +32,12 @@ export type DropReason =
   /** An attachment that did not fit the pending-attachment budget when recorded (its message did). */
   | 'attachment_over_budget'
   /** An attachment whose bytes were gone when sent (file removed, not exported within 5 minutes). */
-  | 'attachment_unavailable';
+  | 'attachment_unavailable'
+  /**
+   * Still queued (or not yet handed to delivery) when the process exited without a `shutdown()`;
+   * counted, and said in one line on stderr, as the process exits.
+   */
+  | 'process_exit';
 
 /** Every drop reason, for iteration and metrics. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -50,6 +55,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'attachment_over_limit',
   'attachment_over_budget',
   'attachment_unavailable',
+  'process_exit',
 ];
 
 /** One request that did not get through, as an example for logs and errors. */

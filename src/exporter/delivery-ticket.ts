@@ -21,6 +21,9 @@ export function isFinalDrop(reason: DropReason): boolean {
   return FINAL_REASONS.has(reason);
 }
 
+/** How one ticketed item ended. */
+export type TicketOutcome = 'delivered' | 'rejected' | 'returned';
+
 /**
  * What became of the items of one hand-over, for a caller that must answer for them (the bridge
  * answers the Collector's request from it). Each item ends exactly once: delivered, rejected (for
@@ -35,15 +38,19 @@ export class DeliveryTicket {
   readonly rejections: string[] = [];
   private waiters: (() => void)[] = [];
 
+  /** @param onItem - told each item's end, with its Idempotency-Key (the bridge remembers what settled) */
+  constructor(private readonly onItem?: (key: string | undefined, outcome: TicketOutcome) => void) {}
+
   /** Counts items handed over under this ticket. */
   add(items: number): void {
     this.pending += items;
   }
 
   /** One item's end. */
-  settle(outcome: 'delivered' | 'rejected' | 'returned', message?: string): void {
+  settle(outcome: TicketOutcome, message?: string, key?: string): void {
     this.pending -= 1;
     this[outcome] += 1;
+    this.onItem?.(key, outcome);
     if (outcome === 'rejected' && message !== undefined && this.rejections.length < 5) this.rejections.push(message);
     if (this.pending === 0) {
       const waiters = this.waiters;

@@ -20,6 +20,7 @@ import {
   droppedSince,
   emptyStats,
 } from './delivery-stats';
+import { watchExit } from './exit-report';
 import { type DropCounts, LossReporter } from './loss-reporter';
 import { type DroppedSpan, toConversationPlans } from './mapping';
 import type { ConversationPlan, PlannedItem, UploadFile } from './payloads';
@@ -39,6 +40,7 @@ function inertChannel(): DeliveryChannel {
     enqueue: () => undefined,
     flush: () => Promise.resolve(),
     stats: () => stats,
+    unsentItems: () => 0,
     takeFailures: () => [],
     onChange: undefined,
     close: () => Promise.resolve(),
@@ -109,6 +111,7 @@ export class AgentSightSpanExporter {
   private readonly unreadableSpanNames = new Set<string>();
   private lastLoggedDelivered = 0;
   private isShutdown = false;
+  private readonly unwatchExit: () => void;
 
   /**
    * @throws AgentSightConfigError only with `strict: true`, when the key, endpoint, environment or
@@ -132,6 +135,13 @@ export class AgentSightSpanExporter {
     this.losses = new LossReporter(this.redact);
     this.metrics = new DeliveryMetrics(() => this.stats());
     this.metrics.bind();
+    this.unwatchExit =
+      config === undefined
+        ? () => undefined
+        : watchExit({
+            unsent: () => ({ items: this.channel.unsentItems(), spans: 0 }),
+            countExit: (items) => this.countAtExit(items),
+          });
   }
 
   /** False when the configuration was unusable (or AGENTSIGHT_DISABLED is set): nothing is sent. */
@@ -202,6 +212,14 @@ export class AgentSightSpanExporter {
   }
 
   /**
+   * Counts items an exiting process loses, without logging: the exit line says it, once.
+   * @internal
+   */
+  countAtExit(count: number): void {
+    this.localDrops.process_exit += count;
+  }
+
+  /**
    * Waits until everything handed over is delivered or dropped (at most `flushTimeoutMillis`).
    * Rejects with an {@link AgentSightDeliveryError} when anything was dropped since the previous
    * flush, or is still queued when the time is up.
@@ -222,6 +240,8 @@ export class AgentSightSpanExporter {
     this.isShutdown = true;
     await this.channel.flush(Date.now() + (this.config?.shutdownTimeoutMillis ?? 0), true);
     await this.channel.close();
+    // Watched until here: a process.exit() in the middle of a shutdown still says what it lost.
+    this.unwatchExit();
     this.metrics.unbind();
     this.reportFlush();
   }

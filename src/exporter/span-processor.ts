@@ -8,6 +8,7 @@ import {
 import type { AgentSightExporterOptions } from './config';
 import { AgentSightConfigError, reportConfigurationProblem } from './config';
 import type { DeliveryStats } from './delivery-stats';
+import { watchExit } from './exit-report';
 import { AgentSightSpanExporter } from './span-exporter';
 
 /**
@@ -92,6 +93,7 @@ export class AgentSightSpanProcessor {
   private isShutdown = false;
   /** Counts a turn the application's sampler did not record (see `AgentSightSampler`). */
   private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
+  private unwatchExit: () => void = () => undefined;
 
   /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
@@ -122,7 +124,14 @@ export class AgentSightSpanProcessor {
     );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
     this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
-    if (this.exporter.enabled) unrecordedTurnListeners().add(this.onUnrecordedTurn);
+    if (this.exporter.enabled) {
+      unrecordedTurnListeners().add(this.onUnrecordedTurn);
+      // Spans gathered but not yet mapped are lost too when the process exits now.
+      this.unwatchExit = watchExit({
+        unsent: () => ({ items: 0, spans: this.buffer.length }),
+        countExit: (_items, spans) => this.exporter.countAtExit(spans),
+      });
+    }
   }
 
   /** Stamps the conversation of `parentContext` on a span that does not name one itself. */
@@ -173,6 +182,7 @@ export class AgentSightSpanProcessor {
     if (this.isShutdown) return this.exporter.shutdown();
     this.exportBuffered();
     this.isShutdown = true;
+    this.unwatchExit();
     unrecordedTurnListeners().delete(this.onUnrecordedTurn);
     await this.exporter.shutdown();
   }

@@ -8,12 +8,18 @@ export interface HttpAnswer {
   readonly text: string;
 }
 
-/** A request that got no answer: `code` is the Node or undici error code, or REQUEST_TIMEOUT. */
+/**
+ * A request that got no usable answer: `code` is the Node or undici error code, REQUEST_TIMEOUT,
+ * or ANSWER_TOO_LARGE (an answer came, with `status`, but its body was over the limit and was not
+ * read).
+ */
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   constructor(
     readonly code: string,
     message: string,
+    /** The answer's status, when one came (ANSWER_TOO_LARGE). */
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -52,10 +58,47 @@ const SUPPRESS_TRACING_KEY = createContextKey('OpenTelemetry SDK Context Key SUP
 /** One suppressed root context serves every request: building it per request is wasted work. */
 const UNTRACED = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
 
-/** Answers longer than this are not read by default: delivery needs only error texts and ids. */
+/**
+ * Longest answer read by default: delivery needs only error texts and ids. A longer one is not
+ * read at all (the request fails with `ANSWER_TOO_LARGE`).
+ */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
+/**
+ * Reads an answer's body as UTF-8 text, never more than `limit` bytes: a declared length over the
+ * limit is refused before a byte is read, and a chunked (or lying) body is cut off as soon as it
+ * passes the limit. Either way the connection is torn down (the rest is never read) and the
+ * request fails with `ANSWER_TOO_LARGE`. Buffering a whole answer first crashed the host
+ * process on a 2 GB chunked body (V8 string limit) and took 5 GB of memory on an endless one.
+ */
+async function readBounded(
+  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
+  status: number,
+  declaredLength: string | string[] | undefined,
+  limit: number,
+): Promise<string> {
+  const declared = Number(Array.isArray(declaredLength) ? declaredLength[0] : (declaredLength ?? Number.NaN));
+  const tooLarge = () =>
+    new TransportError('ANSWER_TOO_LARGE', `${status} with a body over ${limit} bytes (not read)`, status);
+  if (declared > limit) {
+    body.destroy();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      body.destroy();
+      throw tooLarge();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 function transportError(error: unknown): TransportError {
+  if (error instanceof TransportError) return error;
   const { code, cause, message } = (error ?? {}) as { code?: string; cause?: { code?: string }; message?: string };
   return new TransportError(code ?? cause?.code ?? 'ERROR', message ?? String(error));
 }
@@ -98,12 +141,11 @@ export function createHttpTransport(
         body,
         signal: deadline.signal,
       });
-      const length = Number(answer.headers['content-length'] ?? 0);
-      if (length > maxAnswerBytes) {
-        await answer.body.dump();
-        return { status: answer.statusCode, headers: answer.headers, text: '' };
-      }
-      return { status: answer.statusCode, headers: answer.headers, text: await answer.body.text() };
+      return {
+        status: answer.statusCode,
+        headers: answer.headers,
+        text: await readBounded(answer.body, answer.statusCode, answer.headers['content-length'], maxAnswerBytes),
+      };
     } catch (error) {
       if (deadline.signal.aborted) throw new TransportError('REQUEST_TIMEOUT', `no answer within ${timeoutMillis} ms`);
       throw transportError(error);

@@ -1,6 +1,48 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { INLINE_UPLOAD_MAX_BYTES, MAX_ATTACHMENT_BYTES, sniffMimeType } from '../attachments';
 import type { JsonObject, UploadFile } from './payloads';
+
+/** Longest a file may take to read when sent; past it the file counts as unavailable. */
+const FILE_READ_DEADLINE_MILLIS = 10_000;
+
+/**
+ * Reads a file named when it was recorded, bounded whatever it has become since: opened once
+ * (non-blocking, so a FIFO put in its place cannot hold a thread-pool thread), checked on the open
+ * handle to be a regular file (not a device or FIFO, wherever a symlink now points), read to at
+ * most `limit + 1` bytes (a file grown past the limit is refused without reading it whole), within
+ * a deadline. Undefined when any of that fails.
+ */
+async function readFileBounded(path: string, limit: number): Promise<Uint8Array | undefined> {
+  let handle: FileHandle | undefined;
+  const read = (async () => {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = await handle.stat();
+    if (!stat.isFile() || stat.size > limit) return undefined;
+    const buffer = Buffer.allocUnsafe(Math.min(stat.size, limit) + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled > limit ? undefined : buffer.subarray(0, filled);
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), FILE_READ_DEADLINE_MILLIS);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([read, deadline]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    // Closed once the read is over, even when the deadline won (the read then finishes unheard).
+    void read.catch(() => undefined).finally(() => handle?.close().catch(() => undefined));
+  }
+}
 
 /** A request body for `POST /api/attachments/`, and the files that could not be read for it. */
 export interface UploadBody {
@@ -16,8 +58,9 @@ async function bytesOf(file: UploadFile): Promise<Uint8Array | undefined> {
   const { source } = file;
   try {
     if (source.kind === 'bytes') return source.bytes;
-    const bytes =
-      source.kind === 'blob' ? new Uint8Array(await source.blob.arrayBuffer()) : await readFile(source.path);
+    if (source.kind === 'path') return await readFileBounded(source.path, MAX_ATTACHMENT_BYTES);
+    // A Blob's size was checked when recorded and a Blob cannot change.
+    const bytes = new Uint8Array(await source.blob.arrayBuffer());
     return bytes.byteLength <= MAX_ATTACHMENT_BYTES ? bytes : undefined;
   } catch {
     return undefined;

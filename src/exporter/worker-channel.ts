@@ -135,6 +135,14 @@ export class WorkerChannel implements DeliveryChannel {
     return merged;
   }
 
+  unsentItems(): number {
+    if (this.fallback !== undefined) return this.fallback.unsentItems();
+    let items = this.latest.queuedItems + this.latest.inFlight;
+    for (const count of this.inTransit.values()) items += count;
+    for (const plans of this.unacknowledged.values()) for (const plan of plans) items += plan.items.length;
+    return items;
+  }
+
   takeFailures(): DeliveryFailure[] {
     const taken = [...this.failures, ...(this.fallback?.takeFailures() ?? [])];
     this.failures = [];

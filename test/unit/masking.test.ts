@@ -29,7 +29,13 @@ describe('masking content before it reaches any span', () => {
   afterEach(() => configureAgentSight({ mask: undefined }));
 
   function turn(): void {
-    trackConversation({ conversationId: 'masked', metadata: { contact: 'ann@example.com', plan: 'pro' } }, () => {
+    const conversation = {
+      conversationId: 'masked',
+      customerId: 'ann@example.com',
+      name: 'Chat with ann@example.com',
+      metadata: { contact: 'ann@example.com', plan: 'pro' },
+    };
+    trackConversation(conversation, () => {
       trackHumanMessage('I am ann@example.com, call +44 20 7946 0958', { email: 'ann@example.com' });
       new Tools().lookup('ann@example.com', { phone: '+1 (555) 010-9999' });
       try {
@@ -37,7 +43,7 @@ describe('masking content before it reaches any span', () => {
       } catch {
         // expected
       }
-      trackButton({ event: 'contact', label: 'Email me', value: 'ann@example.com' });
+      trackButton({ event: 'contact', label: 'Email me at ann@example.com', value: 'ann@example.com' });
       trackAgentMessage('Paid with 4111 1111 1111 1111, key sk-abcdefghijklmnopqrstuvwxyz123456');
     });
   }
@@ -83,9 +89,14 @@ describe('masking content before it reaches any span', () => {
       'action.arguments',
       'action.error',
       'action.metadata',
+      'action.name',
       'action.response',
+      'button.event',
+      'button.label',
       'button.value',
+      'conversation.customer_id',
       'conversation.metadata',
+      'conversation.name',
       'message.content',
       'message.metadata',
     ]);
@@ -123,6 +134,12 @@ describe('masking content before it reaches any span', () => {
       ],
       ['aws AKIAIOSFODNN7EXAMPLE', 'aws [token]'],
       ['year 2026, 3 items, version 1.2.3', 'year 2026, 3 items, version 1.2.3'],
+      // Look-alikes are matched in the NFKC form: a full-width @, a card split by no-break spaces.
+      ['mail ann\uff20example.com please', 'mail [email] please'],
+      ['card 4111\u00a01111\u00a01111\u00a01111 ok', 'card [card] ok'],
+      ['card 4111\u202f1111\u202f1111\u202f1111 ok', 'card [card] ok'],
+      // A text with nothing to mask comes back exactly as written, look-alikes and all.
+      ['ｆｕｌｌ\u00a0width, nothing personal', 'ｆｕｌｌ\u00a0width, nothing personal'],
     ];
     for (const [input, expected] of cases) {
       it(`masks ${JSON.stringify(input)}`, () => expect(maskPersonalData(input)).to.equal(expected));
