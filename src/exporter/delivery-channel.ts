@@ -44,10 +44,8 @@ export function inThreadChannel(settings: ChannelSettings): DeliveryChannel {
     enqueue: (plans) => queue.enqueue(plans),
     flush: (deadline, final) => queue.flush(deadline, final),
     stats: () => queue.stats(),
-    unsentItems: () => {
-      const { queuedItems, inFlight } = queue.stats();
-      return queuedItems + inFlight;
-    },
+    // An item on the wire is still counted as queued until its answer settles it.
+    unsentItems: () => queue.stats().queuedItems,
     takeFailures: () => queue.takeFailures(),
     onChange: undefined,
     close: async () => {

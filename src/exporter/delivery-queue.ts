@@ -128,6 +128,8 @@ interface ConversationQueue {
 
 type Outcome =
   | { kind: 'skipped' }
+  /** The request was cut by `close()` (shutdown ran out of time), whatever the transport said. */
+  | { kind: 'cut' }
   | { kind: 'delivered'; answer: HttpAnswer }
   | { kind: 'transient'; code: string; message: string; retryAfter: number | undefined; overload: boolean }
   | { kind: 'permanent'; reason: 'rejected' | 'unauthorized'; message: string };
@@ -470,7 +472,7 @@ export class DeliveryQueue {
             );
       outcome = answer === undefined ? { kind: 'skipped' } : classifyAnswer(answer, this.clock());
     } catch (error) {
-      outcome = classifyError(error, this.clock());
+      outcome = this.closed ? { kind: 'cut' } : classifyError(error, this.clock());
     }
     this.counters.inFlight -= 1;
     queue.busy = false;
@@ -522,6 +524,15 @@ export class DeliveryQueue {
 
   private settle(queue: ConversationQueue, request: QueuedRequest, isRecord: boolean, outcome: Outcome): void {
     const now = this.clock();
+    if (outcome.kind === 'cut') {
+      if (isRecord) this.retire(queue);
+      else {
+        const why = 'on the wire when shutdown ran out of time';
+        this.drop('shutdown', queue.conversationId, request.label, why, request.ticket, request.idempotencyKey);
+        this.removeHead(queue);
+      }
+      return;
+    }
     if (outcome.kind === 'skipped') {
       this.removeHead(queue);
       request.ticket?.settle('rejected', 'none of its files could be read', request.idempotencyKey);

@@ -137,7 +137,7 @@ export class WorkerChannel implements DeliveryChannel {
 
   unsentItems(): number {
     if (this.fallback !== undefined) return this.fallback.unsentItems();
-    let items = this.latest.queuedItems + this.latest.inFlight;
+    let items = this.latest.queuedItems;
     for (const count of this.inTransit.values()) items += count;
     for (const plans of this.unacknowledged.values()) for (const plan of plans) items += plan.items.length;
     return items;
