@@ -64,12 +64,16 @@ describe('reliability: exits and deadlines', function () {
     it(`a process that returns from main with 4,000 items queued says so on stderr and counts them (${mode})`, async () => {
       const { exitCode, output, result } = await runApp(await refusedEndpoint(), ['exit-queued', mode, '2000']);
       expect(exitCode, output).to.equal(0);
-      const said = output.match(/agentsight-otel: the process is exiting with (\d+) AgentSight item\(s\) still queued/g);
+      const said = output.match(
+        /agentsight-otel: the process is exiting with (\d+) AgentSight item\(s\) still queued/g,
+      );
       expect(said, output).to.have.length(1);
       expect(output).to.include('4000 AgentSight item(s) still queued');
       expect(output).to.include('OpenTelemetry Collector');
       expect(result?.dropped.process_exit, output).to.equal(4000);
-      const others = Object.entries(result?.dropped ?? {}).filter(([reason, n]) => reason !== 'process_exit' && n !== 0);
+      const others = Object.entries(result?.dropped ?? {}).filter(
+        ([reason, n]) => reason !== 'process_exit' && n !== 0,
+      );
       expect(others).to.deep.equal([]);
     });
   }
