@@ -160,6 +160,8 @@ export function createHttpReceiver(core: BridgeCore, maxBodyBytes: number, limit
     {
       headersTimeout: limits.headersTimeoutMillis,
       requestTimeout: limits.requestTimeoutMillis,
+      // How often Node checks those timeouts (default 30 s, which left slow connections held).
+      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMillis),
     },
     (request, response) => {
       const work = handle(core, request, maxBodyBytes)

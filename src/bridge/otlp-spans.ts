@@ -139,6 +139,9 @@ function spansOf(request: Loose): DecodedTraces {
   for (const resourceSpans of list(field(request, 'resource_spans', 'resourceSpans'))) {
     for (const scopeSpans of list(field(resourceSpans, 'scope_spans', 'scopeSpans'))) {
       for (const span of list(scopeSpans.spans)) {
+        if (typeof span !== 'object' || span === null || Array.isArray(span)) {
+          throw new OtlpDecodeError('the body is not an OTLP traces request: a span is not an object');
+        }
         try {
           spans.push(toFinishedSpan(span));
         } catch (error) {
@@ -168,6 +171,7 @@ export function decodeTraceRequest(body: Buffer, json: boolean): DecodedTraces {
   try {
     return spansOf(request);
   } catch (error) {
+    if (error instanceof OtlpDecodeError) throw error;
     // A shape no OTLP request has (a span that is a number, say): the request is malformed.
     throw new OtlpDecodeError(`the body is not an OTLP traces request: ${(error as Error).message}`);
   }

@@ -558,6 +558,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     {
       headersTimeout: options.headersTimeoutMillis ?? 10_000,
       requestTimeout: options.requestTimeoutMillis ?? 120_000,
+      // How often Node checks those timeouts (default 30 s, which left slow connections held).
+      connectionsCheckingInterval: 1_000,
     },
     (request, response) => {
       handle(request, response).catch((error: unknown) => {
