@@ -33,8 +33,12 @@ function hrTime(value: unknown): HrTime {
   return [Number(nanos / 1_000_000_000n), Number(nanos % 1_000_000_000n)];
 }
 
-/** Deepest nesting of array and kvlist values read; a deeper value makes its span unreadable. */
-export const MAX_VALUE_DEPTH = 32;
+/**
+ * Deepest nesting of array and kvlist values read; a deeper value makes its span unreadable. No
+ * instrumentation nests attribute values this deep, and protobuf decoders stop at 100 message
+ * levels (three per value level): 16 keeps the JSON and protobuf encodings alike.
+ */
+export const MAX_VALUE_DEPTH = 16;
 
 /** A value the bridge will not read: its span is dropped alone and reported. */
 class PoisonValue extends Error {}

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { trackAction, trackConversation } from 'agentsight-otel';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
+import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { startTracing, stopTracing } from '../helpers/tracing';
 
@@ -106,23 +108,22 @@ describe('reliability: the bridge under poison, abuse and resent batches', funct
     expect(Date.now() - started).to.be.lessThan(2_000);
     const partial = JSON.parse(answer.text).partialSuccess;
     expect(partial.rejectedSpans).to.equal('1');
-    expect(partial.errorMessage).to.match(/span "poison": an attribute value nests deeper than 32 levels/);
+    expect(partial.errorMessage).to.match(/span "poison": an attribute value nests deeper than 16 levels/);
     expect(bridge.stats().dropped.unreadable_span).to.equal(1);
     for (const c of [0, 1]) {
-      expect(receiver().store.recordsOf(`abuse-${c}`).map((r) => r.kind)).to.deep.equal([
-        'conversation',
-        'message',
-        'action',
-        'message',
-      ]);
+      expect(
+        receiver()
+          .store.recordsOf(`abuse-${c}`)
+          .map((r) => r.kind),
+      ).to.deep.equal(['conversation', 'message', 'action', 'message']);
     }
     expect(receiver().store.recordsOf('poisoned')).to.deep.equal([]);
   });
 
-  it('reads 1 MB of values nested 30 levels (under the cap) in one pass: fast, and the text stays linear', async () => {
+  it('reads 1 MB of values nested 16 levels (the cap) in one pass: fast, and the text stays linear', async () => {
     const spans = jsonRequest(await turnSpans(1));
     const span = spans.resourceSpans[0]?.scopeSpans[0]?.spans[0] as { attributes: unknown[] };
-    span.attributes.push({ key: 'deep', value: nested(30, 35_000) });
+    span.attributes.push({ key: 'deep', value: nested(16, 66_000) });
     const body = JSON.stringify(spans);
     expect(body.length).to.be.greaterThan(1_000_000);
     const started = process.hrtime.bigint();
@@ -214,6 +215,150 @@ describe('reliability: the bridge under poison, abuse and resent batches', funct
         .store.recordsOf(`abuse-${c}`)
         .map((r) => r.kind);
       expect(kinds).to.deep.equal(['conversation', ...Array(3).fill(['message', 'action', 'message']).flat()]);
+    }
+  });
+});
+
+describe('reliability: the bridge process on a 512 MB heap', function () {
+  this.timeout(120_000);
+  const receiver = useReceiver({ apiKey: TEST_API_KEY });
+
+  it('answers requests of values nested 27 levels (dropped alone), and of 1 MB nested 16, in < 100 ms each, within +50 MB, and stays up', async () => {
+    const bridge = runNode('dist/cjs/cli.js', ['bridge', '--port', '0'], {
+      NODE_OPTIONS: '--max-old-space-size=512',
+      AGENTSIGHT_API_KEY: TEST_API_KEY,
+      AGENTSIGHT_API_ENDPOINT: receiver().url,
+      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
+    });
+    try {
+      const url = (await bridge.waitFor(/listening on (http:\/\/\S+)\/v1\/traces/))[1] as string;
+      const rss = () => {
+        const status = readFileSync(`/proc/${bridge.child.pid}/status`, 'utf8');
+        return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+      };
+      const baseline = rss();
+      let peak = baseline;
+      // 514 bytes each: the size of the request that took 12.4 s and 1.6 GB before.
+      const body = JSON.stringify({
+        resourceSpans: [{ scopeSpans: [{ spans: [{ ...poisonSpan(), name: 'deep but allowed' }] }] }],
+      }).replace('"NESTED"', nestedText(27));
+      const slowest = { millis: 0 };
+      for (let i = 0; i < 20; i++) {
+        const started = process.hrtime.bigint();
+        const response = await fetch(`${url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body,
+        });
+        const answer = await response.text();
+        slowest.millis = Math.max(slowest.millis, Number(process.hrtime.bigint() - started) / 1e6);
+        expect(response.status).to.equal(200);
+        expect(JSON.parse(answer).partialSuccess.rejectedSpans).to.equal('1');
+        peak = Math.max(peak, rss());
+      }
+      // And 1 MB of values nested 16 levels, the most the bridge reads, in one request.
+      const large = body.replace(nestedText(27), JSON.stringify(nested(16, 66_000)));
+      expect(large.length).to.be.greaterThan(1_000_000);
+      for (let i = 0; i < 5; i++) {
+        const started = process.hrtime.bigint();
+        const response = await fetch(`${url}/v1/traces`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: large,
+        });
+        expect(response.status, await response.text()).to.equal(200);
+        slowest.millis = Math.max(slowest.millis, Number(process.hrtime.bigint() - started) / 1e6);
+        peak = Math.max(peak, rss());
+      }
+      expect(slowest.millis).to.be.lessThan(100);
+      expect(peak - baseline, 'MB above the bridge at rest').to.be.lessThan(50);
+      expect(bridge.child.exitCode, bridge.output()).to.equal(null);
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
+
+describe('reliability: the bridge over gRPC', function () {
+  this.timeout(60_000);
+  const receiver = useReceiver({ apiKey: TEST_API_KEY });
+
+  it('drops a poison span alone (OK with partial_success) and answers INVALID_ARGUMENT to garbage', async () => {
+    const { TraceRequestType, TraceResponseType } = await import('#internal/bridge/otlp-schema');
+    const { credentials, Metadata, makeGenericClientConstructor, status } = await import('@grpc/grpc-js');
+    const bridge = await startBridge({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      token: TOKEN,
+      port: 0,
+      grpcPort: 0,
+    });
+    const identity = (b: Buffer) => b;
+    const Client = makeGenericClientConstructor(
+      {
+        Export: {
+          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: identity,
+          requestDeserialize: identity,
+          responseSerialize: identity,
+          responseDeserialize: identity,
+        },
+      },
+      'TraceService',
+    );
+    const client = new Client(`127.0.0.1:${bridge.grpcPort}`, credentials.createInsecure());
+    const call = (body: Uint8Array) =>
+      new Promise<{ code: number; response?: Buffer }>((resolve) => {
+        const metadata = new Metadata();
+        metadata.set('authorization', `bearer ${TOKEN}`);
+        (client as unknown as { Export: Function }).Export(
+          Buffer.from(body),
+          metadata,
+          (error: { code: number } | null, response?: Buffer) =>
+            resolve(error ? { code: error.code } : { code: status.OK, response }),
+        );
+      });
+    let value: Record<string, unknown> = { string_value: 'leaf' };
+    for (let level = 0; level < 20; level++) value = { kvlist_value: { values: [{ key: 'k', value }] } };
+    const span = (name: string, id: number, extra: unknown[]) => ({
+      trace_id: Buffer.alloc(16, 1),
+      span_id: Buffer.alloc(8, id),
+      name,
+      kind: 1,
+      start_time_unix_nano: '1760000000000000000',
+      end_time_unix_nano: '1760000000500000000',
+      attributes: [
+        { key: 'agentsight.span.kind', value: { string_value: 'message' } },
+        { key: 'agentsight.conversation.id', value: { string_value: 'over-grpc' } },
+        { key: 'agentsight.message.sender', value: { string_value: 'end_user' } },
+        { key: 'agentsight.message.content', value: { string_value: `said by ${name}` } },
+        ...extra,
+      ],
+    });
+    const request = TraceRequestType.fromObject({
+      resource_spans: [
+        { scope_spans: [{ spans: [span('good', 2, []), span('poison', 3, [{ key: 'nested', value }])] }] },
+      ],
+    });
+    try {
+      const answer = await call(TraceRequestType.encode(request).finish());
+      expect(answer.code).to.equal(status.OK);
+      const decoded = TraceResponseType.toObject(TraceResponseType.decode(answer.response as Buffer), {
+        longs: String,
+      }) as { partial_success?: { rejected_spans: string; error_message: string } };
+      expect(decoded.partial_success?.rejected_spans).to.equal('1');
+      expect(decoded.partial_success?.error_message).to.include('deeper than 16 levels');
+      const contents = receiver()
+        .store.recordsOf('over-grpc')
+        .filter((r) => r.kind === 'message')
+        .map((r) => r.body.content);
+      expect(contents).to.deep.equal(['said by good']);
+      expect((await call(Buffer.from('certainly not protobuf \xff\xff\xff'))).code).to.equal(status.INVALID_ARGUMENT);
+    } finally {
+      client.close();
+      await bridge.close();
     }
   });
 });
