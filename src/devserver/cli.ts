@@ -16,6 +16,8 @@ Options:
   --out <file>        append every accepted record to <file> as JSON lines
   --allow-unlinked    accept items with "conversation": null, as the Python SDK sends
   --latency <ms>      answer every request this long after it arrived (a slow API; default 0)
+  --ignore-idempotency-key
+                      store every request as new, as the contract's API does (no replays)
   --quiet             do not print transcripts
   -h, --help          show this help
 `;
@@ -34,6 +36,7 @@ export async function devServerCommand(argv: string[]): Promise<void> {
       out: { type: 'string' },
       'allow-unlinked': { type: 'boolean' },
       latency: { type: 'string' },
+      'ignore-idempotency-key': { type: 'boolean' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -55,6 +58,7 @@ export async function devServerCommand(argv: string[]): Promise<void> {
     out: values.out,
     allowUnlinked: values['allow-unlinked'],
     latencyMs,
+    ignoreIdempotencyKey: values['ignore-idempotency-key'],
   });
   const exampleKey = values['api-key'] ?? `ags_${'0'.repeat(32)}_${'0'.repeat(6)}`;
   process.stdout.write(
