@@ -38,4 +38,42 @@ row node24-otel2.12 24 @opentelemetry/api@1.9 @opentelemetry/sdk-node@0.223 @ope
   @opentelemetry/instrumentation-http@0.223 @opentelemetry/instrumentation-undici@0.33
 row node24-otel3 24 @opentelemetry/api@1.10 @opentelemetry/sdk-node@0.301 @opentelemetry/sdk-trace@3.1 \
   @opentelemetry/instrumentation-http@0.301 @opentelemetry/instrumentation-undici@0.34
-echo "compat matrix: 5 of 5 rows passed"
+# The README's quick start in a new project, as a newcomer follows it: npm's default package (CommonJS),
+# the README's two install lines (TypeScript as `npm install` gives it today), its tsconfig for each
+# decorator mode and its code, verbatim; compiled with `npx tsc`, run under NodeSDK's defaults.
+readme_block() { # the fenced block after the README comment that starts with "<!-- $1:"
+  node -e '
+    const readme = require("fs").readFileSync(process.argv[1], "utf8");
+    const marker = "<!-- " + process.argv[2] + ":";
+    const at = readme.indexOf(marker);
+    if (at < 0) { console.error("README has no block " + process.argv[2]); process.exit(1); }
+    const block = /```\w*\n([\s\S]*?)```/.exec(readme.slice(at));
+    process.stdout.write(block[1]);
+  ' "$root/README.md" "$1"
+}
+quickstart() {
+  local major=$1 node bindir dir="$work/quickstart-node$1"
+  node=$(bash "$root/scripts/node-binary.sh" "$major")
+  bindir=$(dirname "$node")
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    export PATH="$bindir:$PATH"
+    npm init -y >/dev/null
+    # The README's install lines, with the packed tarball in place of the published package.
+    readme_block quickstart-install | sed "s#agentsight-otel#$tarball#" | while read -r line; do
+      eval "$line --no-audit --no-fund --silent"
+    done
+    readme_block quickstart > app.ts
+    cp "$root/test/compat/quickstart-check.cjs" .
+    for mode in tsconfig tsconfig-legacy; do
+      readme_block "$mode" > tsconfig.json
+      rm -f app.js
+      npx tsc
+      node quickstart-check.cjs "node$major $mode (TypeScript $(npx tsc --version | sed 's/Version //'))"
+    done
+  )
+}
+quickstart 20
+quickstart 24
+echo "compat matrix: 5 of 5 rows and 4 quick starts passed"
