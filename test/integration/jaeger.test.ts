@@ -1,10 +1,24 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { expect } from 'chai';
+import { chromium } from 'playwright-core';
 import { chatOnce } from '../helpers/chat-server';
 import { cachedTool, type RunningProcess, runProgram } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
-/** Jaeger's query API (the v1 HTTP API that Jaeger v2 still serves on 16686). */
+/** Jaeger's query API (the v1 HTTP API that Jaeger v2 still serves on 16686), and its UI. */
 const QUERY = 'http://127.0.0.1:16686';
+
+/**
+ * The Jaeger UI's assets (a release's static build): `AGENTSIGHT_JAEGER_UI`, else the copy in the
+ * workplace's shared folder beside the repository. CI sets the variable, and the UI test then
+ * fails rather than skips when the folder is missing.
+ */
+const REPOSITORY = resolve(__dirname, '../../..');
+const JAEGER_UI = process.env.AGENTSIGHT_JAEGER_UI ?? resolve(REPOSITORY, '../shared/jaeger-ui');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve(REPOSITORY, '.artifacts');
+const hasUi = existsSync(join(JAEGER_UI, 'index.html'));
 
 interface JaegerSpan {
   spanID: string;
@@ -26,7 +40,7 @@ async function traces(query: Record<string, string>): Promise<JaegerTrace[]> {
 
 describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ€™s spans', function () {
   this.timeout(300_000);
-  const receiver = useReceiver({ apiKey: TEST_API_KEY });
+  const receiver = useReceiver({ apiKey: TEST_API_KEY, jaegerUrl: QUERY });
   let binary: string | undefined;
   let jaeger: RunningProcess | undefined;
 
@@ -38,8 +52,9 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
       console.warn('    (skipped: Jaeger cannot be built here; see .ci/run)');
       this.skip();
     }
-    // All-in-one with its default configuration: in-memory storage, OTLP/HTTP on 4318.
-    jaeger = runProgram(binary as string);
+    // All-in-one with its default configuration (in-memory storage, OTLP/HTTP on 4318), as
+    // `npm run jaeger -- --ui <folder>` runs it: with the real UI when its assets are here.
+    jaeger = hasUi ? runProgram('bash', ['scripts/jaeger.sh', '--ui', JAEGER_UI]) : runProgram(binary as string);
     await jaeger.waitFor(/Everything is ready/, 60_000);
   });
   after(async () => {
@@ -99,5 +114,67 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
     );
     expect(everything.length).to.be.greaterThan(5);
     expect(delivery.map((s) => s.operationName)).to.deep.equal([]);
+  });
+
+  it('shows the conversation in the real Jaeger UI: found by its tag, the turnâ€™s tree on screen', async function () {
+    if (!hasUi || !existsSync(CHROMIUM)) {
+      const missing = hasUi ? `Chromium at ${CHROMIUM}` : `the Jaeger UI assets at ${JAEGER_UI}`;
+      if (process.env.AGENTSIGHT_JAEGER_UI || process.env.AGENTSIGHT_REQUIRE_BROWSER) {
+        throw new Error(`missing ${missing}`);
+      }
+      console.warn(`    (skipped: no ${missing})`);
+      this.skip();
+    }
+    await chatOnce(
+      {
+        AGENTSIGHT_API_KEY: TEST_API_KEY,
+        AGENTSIGHT_API_ENDPOINT: receiver().url,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+      },
+      { message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-ui-1' },
+    );
+    const tags = JSON.stringify({ 'gen_ai.conversation.id': 'jaeger-ui-1' });
+    for (let i = 0; i < 60 && (await traces({ service: 'agentsight-chat-server', tags })).length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      // The search form's own URL: service and tags, as a user fills them in.
+      await page.goto(
+        `${QUERY}/search?${new URLSearchParams({ service: 'agentsight-chat-server', tags, limit: '20' })}`,
+      );
+      const result = page.locator('a[href*="/trace/"]').first();
+      await result.waitFor({ timeout: 30_000 });
+      await result.click();
+      // The trace view: the HTTP request, the turn inside it, and the turn's children.
+      for (const name of ['POST', 'invoke_agent chat', 'agentsight.human_message', 'execute_tool calculator']) {
+        await page.getByText(name, { exact: false }).first().waitFor({ timeout: 30_000 });
+      }
+      await page.getByText('chat scripted-offline-model').first().waitFor({ timeout: 30_000 });
+      expect(page.url()).to.match(/\/trace\/[0-9a-f]{32}/);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'jaeger-ui-trace.png'), fullPage: true });
+
+      // One click from the conversation to its trace: the receiver's page links each turn to it.
+      const stored = receiver()
+        .store.recordsOf('jaeger-ui-1')
+        .map((r) => (r.body.metadata as Record<string, unknown> | undefined)?.['otel.trace_id'])
+        .filter((id) => typeof id === 'string');
+      expect(new Set(stored).size, 'every item of the turn names the one trace').to.equal(1);
+      await page.goto(`${receiver().url}/?conversation=jaeger-ui-1`);
+      await page.getByText('1 turn').first().waitFor();
+      const link = page.locator('a[data-trace]').first();
+      const href = await link.getAttribute('href');
+      expect(href).to.equal(`${QUERY}/trace/${stored[0]}`);
+      await page.goto(href as string);
+      await page.getByText('invoke_agent chat').first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(ARTIFACTS, 'receiver-trace-link.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });
