@@ -109,6 +109,7 @@ export class BridgeCore {
   private readonly answerWithinMillis: number;
   private readonly environment: 'production' | 'development';
   private readonly maxFieldLength: number;
+  private readonly traceLinks: boolean;
   /** Hides the API key in anything the bridge says. */
   readonly redact: (text: string) => string;
   private closing = false;
@@ -145,6 +146,7 @@ export class BridgeCore {
     });
     this.environment = config.environment;
     this.maxFieldLength = config.maxFieldLength;
+    this.traceLinks = config.traceLinks;
   }
 
   /**
@@ -209,6 +211,7 @@ export class BridgeCore {
     const mapped = toConversationPlans(traces.spans, {
       environment: this.environment,
       maxFieldLength: this.maxFieldLength,
+      traceLinks: this.traceLinks,
     });
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.

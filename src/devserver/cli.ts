@@ -16,6 +16,8 @@ Options:
   --out <file>        append every accepted record to <file> as JSON lines
   --allow-unlinked    accept items with "conversation": null, as the Python SDK sends
   --latency <ms>      answer every request this long after it arrived (a slow API; default 0)
+  --jaeger-url <url>  where the page's trace links go (default $AGENTSIGHT_JAEGER_URL or
+                      http://localhost:16686)
   --ignore-idempotency-key
                       store every request as new, as the contract's API does (no replays)
   --quiet             do not print transcripts
@@ -37,6 +39,7 @@ export async function devServerCommand(argv: string[]): Promise<void> {
       'allow-unlinked': { type: 'boolean' },
       latency: { type: 'string' },
       'ignore-idempotency-key': { type: 'boolean' },
+      'jaeger-url': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +62,7 @@ export async function devServerCommand(argv: string[]): Promise<void> {
     allowUnlinked: values['allow-unlinked'],
     latencyMs,
     ignoreIdempotencyKey: values['ignore-idempotency-key'],
+    jaegerUrl: values['jaeger-url'],
   });
   const exampleKey = values['api-key'] ?? `ags_${'0'.repeat(32)}_${'0'.repeat(6)}`;
   process.stdout.write(

@@ -55,6 +55,11 @@ export interface DevServerOptions {
   headersTimeoutMillis?: number;
   /** Time for a whole request to arrive, body included, in ms. Default 120000. */
   requestTimeoutMillis?: number;
+  /**
+   * The Jaeger UI the page's trace links open (`<url>/trace/<id>`). Default
+   * `AGENTSIGHT_JAEGER_URL`, else http://localhost:16686.
+   */
+  jaegerUrl?: string;
 }
 
 /** One request as the receiver saw it, accepted or not. */
@@ -130,6 +135,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   const store = new DevStore(options.out);
   const spool = new FileSpool();
+  const jaegerUrl = options.jaegerUrl ?? process.env.AGENTSIGHT_JAEGER_URL ?? 'http://localhost:16686';
+  /** This server's own base URL, with its port (known once it listens): file links use it. */
+  let baseUrl = '';
   const faults = new FaultScript();
   const requests: SeenRequest[] = [];
   const replies = new Map<string, Answer>();
@@ -355,7 +363,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
           filename: a.filename,
           mime_type: a.mime_type,
           size_bytes: a.size_bytes,
-          file_url: `${url.origin}/files/${r.id}/${i}`,
+          file_url: `${baseUrl}/files/${r.id}/${i}`,
         })),
       }));
       return {
@@ -464,7 +472,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     };
 
     if (method === 'GET' && url.pathname === '/') {
-      return answer({ status: 200, body: renderPage(store, url.searchParams.get('conversation') ?? undefined) });
+      const page = renderPage(store, url.searchParams.get('conversation') ?? undefined, {
+        jaegerUrl,
+        search: url.searchParams.get('q') ?? undefined,
+      });
+      return answer({ status: 200, body: page });
     }
     const fileMatch = /^\/files\/(\d+)\/(\d+)$/.exec(url.pathname);
     if (method === 'GET' && fileMatch) {
@@ -576,12 +588,13 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
+  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const cutHeld = () => {
     for (const request of held) request.socket.destroy();
     held.clear();
   };
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: baseUrl,
     port,
     store,
     faults,

@@ -13,6 +13,15 @@ export interface TranscriptLine {
   readonly error?: string;
   /** Files of an upload, with where the receiver serves them. */
   readonly files?: readonly { name: string; mimeType: string; size: number; href: string }[];
+  /** The trace the item came from, when the sender put it in the metadata (`otel.trace_id`). */
+  readonly traceId?: string;
+}
+
+/** The trace id an item's metadata names (the sender's `otel.trace_id`), if it is one. */
+export function traceIdOf(record: StoredRecord): string | undefined {
+  const metadata = record.body.metadata as JsonObject | undefined;
+  const id = metadata?.['otel.trace_id'];
+  return typeof id === 'string' && /^[0-9a-f]{32}$/.test(id) ? id : undefined;
 }
 
 /** A size as people read it. */
@@ -55,10 +64,12 @@ function actionLine(body: JsonObject): Pick<TranscriptLine, 'who' | 'text' | 'er
 
 /** The transcript lines of stored records, in the order of their timestamps (ties: arrival). */
 export function transcriptLines(records: readonly StoredRecord[]): TranscriptLine[] {
-  const lines: TranscriptLine[] = [];
+  const all: TranscriptLine[] = [];
   for (const record of records) {
     const { body } = record;
     const at = str(body.timestamp);
+    const traceId = traceIdOf(record);
+    const lines = traceId === undefined ? all : { push: (line: TranscriptLine) => all.push({ ...line, traceId }) };
     switch (record.kind) {
       case 'message':
         lines.push({ at, who: body.sender === 'end_user' ? 'user' : 'agent', text: str(body.content) });
@@ -83,7 +94,7 @@ export function transcriptLines(records: readonly StoredRecord[]): TranscriptLin
         break;
     }
   }
-  return lines
+  return all
     .map((line, index) => ({ line, index }))
     .sort((a, b) => Date.parse(a.line.at) - Date.parse(b.line.at) || a.index - b.index)
     .map(({ line }) => line);

@@ -1,5 +1,5 @@
 import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import { loggable } from '../common/log-text';
+import { loggable, sentence } from '../common/log-text';
 
 /** Options of {@link AgentSightSpanExporter}. Every one has a default; see the README's table. */
 export interface AgentSightExporterOptions {
@@ -58,6 +58,12 @@ export interface AgentSightExporterOptions {
    * cannot start, delivery falls back to the main thread with a warning.
    */
   deliveryThread?: boolean;
+  /**
+   * Put each item's trace and span ids in its metadata (`otel.trace_id`, `otel.span_id`), so a
+   * conversation in AgentSight leads to its trace in Jaeger or any tracing backend. Default
+   * `AGENTSIGHT_TRACE_LINKS` (`false` turns it off), else true.
+   */
+  traceLinks?: boolean;
 }
 
 /** Validated configuration. */
@@ -77,6 +83,7 @@ export interface ExporterConfig {
   readonly maxFieldLength: number;
   readonly maxCachedConversations: number;
   readonly deliveryThread: boolean;
+  readonly traceLinks: boolean;
 }
 
 /** Messages already printed: a configuration problem is said once per process, not per exporter. */
@@ -90,7 +97,7 @@ export function reportConfigurationProblem(problem: string): void {
   if (reported.has(problem)) return;
   reported.add(problem);
   const message =
-    `agentsight-otel: ${problem}. (To turn tracking off on purpose without this message, set ` +
+    `agentsight-otel: ${sentence(problem)} (To turn tracking off on purpose without this message, set ` +
     'AGENTSIGHT_DISABLED=true; to fail at start-up instead, pass { strict: true }.)';
   process.stderr.write(`${message}\n`);
   diag.warn(message);
@@ -145,6 +152,13 @@ function shownUrl(raw: string): string {
 function resolveEndpoint(option: string | undefined): URL {
   const raw = option ?? process.env.AGENTSIGHT_API_ENDPOINT ?? DEFAULT_ENDPOINT;
   const from = option !== undefined ? 'The endpoint option' : 'AGENTSIGHT_API_ENDPOINT';
+  // A bare host:port (the scheme forgotten) holds no secret, and seeing it is the fix.
+  const hostAndPort = /^[A-Za-z0-9.-]+:\d{1,5}\/?$/.exec(raw.trim())?.[0];
+  if (hostAndPort !== undefined) {
+    throw new AgentSightConfigError(
+      `${from} is "${hostAndPort}", which has no scheme: use http://${hostAndPort} (or https://)`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw.trim());
@@ -217,6 +231,7 @@ export function resolveExporterConfig(options: AgentSightExporterOptions = {}): 
     maxFieldLength: wholeNumber('maxFieldLength', options.maxFieldLength, 32_768, 256),
     maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),
     deliveryThread: options.deliveryThread ?? true,
+    traceLinks: options.traceLinks ?? !/^(0|false|no|off)$/i.test(process.env.AGENTSIGHT_TRACE_LINKS?.trim() ?? ''),
   };
 }
 

@@ -67,6 +67,25 @@ export interface MappingOptions {
   readonly environment: string;
   /** Longest string sent in any one field; longer ones are cut with a marker. */
   readonly maxFieldLength: number;
+  /**
+   * Put the item's trace and span ids in its metadata ({@link TRACE_ID_METADATA_KEY},
+   * {@link SPAN_ID_METADATA_KEY}), so AgentSight links each item to its trace. Default false here;
+   * the exporter and the bridge turn it on unless told otherwise.
+   */
+  readonly traceLinks?: boolean;
+}
+
+/** Metadata key of an item's trace id (32 hex), when trace links are on. */
+export const TRACE_ID_METADATA_KEY = 'otel.trace_id';
+/** Metadata key of the id of the span an item came from (16 hex), when trace links are on. */
+export const SPAN_ID_METADATA_KEY = 'otel.span_id';
+
+/** `metadata` with the span's trace and span ids added (keys the application set win). */
+function withTraceLink(metadata: JsonObject, span: ReadableSpan, options: MappingOptions): JsonObject {
+  if (options.traceLinks !== true) return metadata;
+  const { traceId, spanId } = span.spanContext();
+  if (!/^[0-9a-f]{32}$/.test(traceId)) return metadata;
+  return { [TRACE_ID_METADATA_KEY]: traceId, [SPAN_ID_METADATA_KEY]: spanId, ...metadata };
 }
 
 /** A span the mapping could not turn into an item, and why. */
@@ -235,7 +254,11 @@ function messageItem(
     content: truncate(content, options.maxFieldLength),
     sender,
     conversation_id: conversationId,
-    metadata: jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA, options.maxFieldLength) ?? {},
+    metadata: withTraceLink(
+      jsonObject(a, ATTR_AGENTSIGHT_MESSAGE_METADATA, options.maxFieldLength) ?? {},
+      span,
+      options,
+    ),
   };
   const message: PlannedItem = {
     kind: 'message',
@@ -331,7 +354,7 @@ function actionItem(span: ReadableSpan, conversationId: string, options: Mapping
     timestamp: toAgentSightTimestamp(span.endTime),
     action_name: truncate(name, options.maxFieldLength),
     conversation_id: conversationId,
-    metadata,
+    metadata: withTraceLink(metadata, span, options),
     started_at: toAgentSightTimestamp(span.startTime),
     ended_at: toAgentSightTimestamp(span.endTime),
     duration_ms: durationMs(span),
@@ -363,7 +386,11 @@ function buttonItem(span: ReadableSpan, conversationId: string, options: Mapping
     label: truncate(label, options.maxFieldLength),
     value: truncate(value, options.maxFieldLength),
     conversation_id: conversationId,
-    metadata: jsonObject(a, ATTR_AGENTSIGHT_BUTTON_METADATA, options.maxFieldLength) ?? {},
+    metadata: withTraceLink(
+      jsonObject(a, ATTR_AGENTSIGHT_BUTTON_METADATA, options.maxFieldLength) ?? {},
+      span,
+      options,
+    ),
   };
   return {
     kind: 'button',
@@ -454,23 +481,62 @@ function groupByConversation(spans: readonly ReadableSpan[]): Map<string, Conver
   return groups;
 }
 
+/** The token usage of one turn (the spans of one trace) in one export. */
+interface TurnUsage {
+  readonly usage: TokenCounts;
+  readonly spanIds: string[];
+  last: { span: ReadableSpan; endOrder: number };
+}
+
+function addTurnUsage(turns: Map<string, TurnUsage>, span: ReadableSpan, endOrder: number, tokens: TokenCounts): void {
+  const traceId = span.spanContext().traceId;
+  let turn = turns.get(traceId);
+  if (turn === undefined) {
+    turn = {
+      usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, embedding_tokens: 0 },
+      spanIds: [],
+      last: { span, endOrder },
+    };
+    turns.set(traceId, turn);
+  }
+  addTokenCounts(turn.usage, tokens);
+  turn.spanIds.push(span.spanContext().spanId);
+  turn.last = { span, endOrder };
+}
+
+function tokenUsageItem(conversationId: string, turn: TurnUsage): OrderedItem {
+  const body: ActionPayload = {
+    timestamp: toAgentSightTimestamp(turn.last.span.endTime),
+    action_name: 'token_usage',
+    conversation_id: conversationId,
+    metadata: { ...turn.usage },
+  };
+  const item: PlannedItem = {
+    kind: 'token_usage',
+    body,
+    idempotencyKey: `token_usage-${shortHash(turn.spanIds.sort().join(','))}`,
+    label: 'token usage',
+    atMicros: toMicroseconds(turn.last.span.endTime),
+  };
+  return { item, endOrder: turn.last.endOrder };
+}
+
 /**
  * Turns one export's finished spans into per-conversation delivery plans: the conversation record,
  * then every item in the order it happened. An item happens when its span ends, and spans reach
  * the exporter in the order they ended, so that order is the chronological one. (Span times are
  * anchored to `Date.now()` when each span starts, so two spans' timestamps can disagree with their
  * real order by up to a millisecond; delivery makes the timestamps follow this order.) Token usage
- * of all spans of a conversation is summed into one `token_usage` action, placed and timed at the
- * end of the last span that reported usage. Spans of no conversation are ignored. Pure: no I/O.
+ * of a turn (the spans of one trace) is summed into one `token_usage` action, placed and timed at
+ * the end of the turn's last span that reported usage: two turns in one export stay two lines, as
+ * they were two turns. Spans of no conversation are ignored. Pure: no I/O.
  */
 export function toConversationPlans(spans: readonly ReadableSpan[], options: MappingOptions): MappingResult {
   const plans: ConversationPlan[] = [];
   const dropped: DroppedSpan[] = [];
   for (const [conversationId, group] of groupByConversation(spans)) {
     const ordered: OrderedItem[] = [];
-    const usage: TokenCounts = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, embedding_tokens: 0 };
-    const usageSpanIds: string[] = [];
-    let lastUsage: { span: ReadableSpan; endOrder: number } | undefined;
+    const usageByTurn = new Map<string, TurnUsage>();
     let earliestStart: HrTime | undefined;
 
     const readable: ReadableSpan[] = [];
@@ -490,11 +556,7 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
           return;
         }
         const tokens = tokenUsageOf(span.attributes);
-        if (tokens !== undefined) {
-          addTokenCounts(usage, tokens);
-          usageSpanIds.push(span.spanContext().spanId);
-          lastUsage = { span, endOrder };
-        }
+        if (tokens !== undefined) addTurnUsage(usageByTurn, span, endOrder, tokens);
         if (Array.isArray(mapped)) for (const item of mapped) ordered.push({ item, endOrder });
         else if (mapped !== undefined) ordered.push({ item: mapped as PlannedItem, endOrder });
         readable.push(span);
@@ -507,22 +569,7 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
     });
     if (earliestStart === undefined) continue;
 
-    if (lastUsage !== undefined) {
-      const body: ActionPayload = {
-        timestamp: toAgentSightTimestamp(lastUsage.span.endTime),
-        action_name: 'token_usage',
-        conversation_id: conversationId,
-        metadata: { ...usage },
-      };
-      const item: PlannedItem = {
-        kind: 'token_usage',
-        body,
-        idempotencyKey: `token_usage-${shortHash(usageSpanIds.sort().join(','))}`,
-        label: 'token usage',
-        atMicros: toMicroseconds(lastUsage.span.endTime),
-      };
-      ordered.push({ item, endOrder: lastUsage.endOrder });
-    }
+    for (const turn of usageByTurn.values()) ordered.push(tokenUsageItem(conversationId, turn));
 
     // Stable: an item and the usage of the same span keep the item first.
     ordered.sort((x, y) => x.endOrder - y.endOrder);
