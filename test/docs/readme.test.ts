@@ -28,6 +28,13 @@ describe('README', () => {
     });
   }
 
+  it('shows the Collector configuration in docs/deployment.md exactly as collector/config.yaml, which the tests run', () => {
+    const deployment = readFileSync(resolve(ROOT, 'docs/deployment.md'), 'utf8');
+    const block = /<!-- collector-config: [^>]*-->\n```yaml\n([\s\S]*?)```/.exec(deployment)?.[1];
+    expect(block, 'the collector-config block').to.be.a('string');
+    expect(block).to.equal(readFileSync(resolve(ROOT, 'collector/config.yaml'), 'utf8'));
+  });
+
   it('gives the two set-up commands, and they exist', () => {
     expect(readme).to.contain('npm ci && npm run demo');
     expect(readme).to.contain('npm test ');
