@@ -29,6 +29,11 @@ export function loggable(value: unknown, max = MAX_LOGGED_VALUE): string {
   return escapeControls(cut);
 }
 
+/** `text` ended as a sentence: a period added unless it already ends with one (or ! or ?). */
+export function sentence(text: string): string {
+  return /[.!?]$/.test(text.trimEnd()) ? text.trimEnd() : `${text.trimEnd()}.`;
+}
+
 /** Escapes regular-expression syntax in a literal. */
 function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

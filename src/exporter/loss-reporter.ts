@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import { loggable } from '../common/log-text';
+import { loggable, sentence } from '../common/log-text';
 import {
   type DeliveryFailure,
   type DeliveryStats,
@@ -81,7 +81,7 @@ export class LossReporter {
     if (!this.printedToStderr && !hasDiagLogger()) {
       this.printedToStderr = true;
       this.write(
-        `agentsight-otel: ${line}. Later losses are counted (exporter.stats(), agentsight.delivery.* metrics) ` +
+        `agentsight-otel: ${sentence(line)} Later losses are counted (exporter.stats(), agentsight.delivery.* metrics) ` +
           'and logged through OpenTelemetry diag; set AGENTSIGHT_LOG_LEVEL=WARNING (or INFO) to see them.\n',
       );
     }

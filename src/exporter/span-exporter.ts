@@ -1,6 +1,6 @@
 import { diag } from '@opentelemetry/api';
 import { takeAttachment } from '../attachments';
-import { loggable, redactor } from '../common/log-text';
+import { loggable, redactor, sentence } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
 import {
   AgentSightConfigError,
@@ -70,8 +70,12 @@ export class AgentSightDeliveryError extends Error {
     readonly failures: readonly DeliveryFailure[],
   ) {
     const count = Object.values(dropped).reduce((a, b) => a + (b ?? 0), 0);
+    // Records are not items (an item is what the app tracked), but a refused record is why its
+    // items went: said apart, so the counts and the examples below agree.
+    const records = failures.filter((f) => f.label === 'the record').length;
     const parts = [
       count > 0 ? `${count} item(s) were not delivered (${describeDrops(dropped)})` : undefined,
+      records > 0 ? `${records} conversation record(s) were refused too (examples below)` : undefined,
       stillQueued > 0 ? `${stillQueued} item(s) are still queued` : undefined,
     ].filter(Boolean);
     super(`AgentSight: ${parts.join('; ')}`);
@@ -125,7 +129,7 @@ export class AgentSightSpanExporter {
     } catch (error) {
       if (options.strict === true || !(error instanceof AgentSightConfigError)) throw error;
       reportConfigurationProblem(
-        `${error.message}. Conversations are not sent to AgentSight; the application runs as usual`,
+        `${sentence(error.message)} Conversations are not sent to AgentSight; the application runs as usual`,
       );
     }
     this.config = config;
@@ -174,6 +178,7 @@ export class AgentSightSpanExporter {
         const { plans, dropped } = toConversationPlans(spans, {
           environment: config.environment,
           maxFieldLength: config.maxFieldLength,
+          traceLinks: config.traceLinks,
         });
         if (dropped.length > 0) this.countUnreadable(dropped);
         if (plans.length > 0) this.channel.enqueue(plans.map((plan) => this.withAttachedFiles(plan)));
