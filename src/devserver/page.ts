@@ -26,7 +26,7 @@ main{flex:1;padding:16px 24px}
 .thumb img{display:block;max-width:120px;max-height:90px;border:1px solid #dde;border-radius:4px}
 .feedback .who{color:#7a2bb3}.files .who{color:#2b6f8a}
 .error{color:#b42318}.time{color:#778;font-variant-numeric:tabular-nums}.empty{color:#778}
-nav small{display:block;color:#778;font-size:12px}nav form input{width:100%;box-sizing:border-box;padding:5px;margin-bottom:8px}
+nav small{display:block;color:#778;font-size:12px;padding:0 8px 6px}nav form input{width:100%;box-sizing:border-box;padding:5px;margin-bottom:8px}
 .turn{margin-top:10px;font-size:12px}.turn a{color:#2456c7}`;
 
 /** Thumbnails of image files and links to the others (served by the receiver at `href`). */
@@ -64,7 +64,7 @@ export function renderPage(store: DevStore, selected: string | undefined, option
       const cls = c.conversationId === current ? ' class="current"' : '';
       return `<a href="${escapeHtml(href)}"${cls} data-conversation="${escapeHtml(c.conversationId)}">${escapeHtml(
         c.conversationId,
-      )}<small>${escapeHtml(summary(store, c))}</small></a>`;
+      )}</a><small>${escapeHtml(summary(store, c))}</small>`;
     })
     .join('');
   const form = `<form method="get" action="/"><input name="q" type="search" placeholder="Search id or name" value="${escapeHtml(

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
@@ -33,6 +34,14 @@ describe('README', () => {
     const block = /<!-- collector-config: [^>]*-->\n```yaml\n([\s\S]*?)```/.exec(deployment)?.[1];
     expect(block, 'the collector-config block').to.be.a('string');
     expect(block).to.equal(readFileSync(resolve(ROOT, 'collector/config.yaml'), 'utf8'));
+  });
+
+  it('says, above every shell block of the README and the docs, how CI runs it (scripts/doc-commands.mjs)', () => {
+    const result = spawnSync(process.execPath, [resolve(ROOT, 'scripts/doc-commands.mjs'), '--check'], {
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).to.equal(0);
+    expect(readFileSync(resolve(ROOT, '.ci/run'), 'utf8')).to.include('node scripts/doc-commands.mjs\n');
   });
 
   it('gives the two set-up commands, and they exist', () => {

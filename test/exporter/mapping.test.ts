@@ -33,6 +33,41 @@ describe('mapping spans to AgentSight payloads (pure)', () => {
   const tracing = useTracing();
   const plansOf = (spans: ReadableSpan[] = tracing().spans()) => toConversationPlans(spans, options);
 
+  it('puts each item’s trace and span ids in its metadata with traceLinks, and the app’s own keys win', () => {
+    trackConversation({ conversationId: 'linked' }, () => {
+      trackHumanMessage('hi', { channel: 'web', 'otel.span_id': 'chosen by the app' });
+      trackAction({ name: 'lookup' }, () => 'found');
+      trackButton({ event: 'click', label: 'Yes', value: 'yes' });
+      trackTokenUsage({ promptTokens: 1, completionTokens: 2, totalTokens: 3, embeddingTokens: 0 });
+    });
+    const spans = tracing().spans();
+    const byKind = (plans: ReturnType<typeof plansOf>) =>
+      new Map(plans.plans[0]?.items.map((i) => [i.kind, (i.body as { metadata?: Record<string, unknown> }).metadata]));
+    const linked = byKind(toConversationPlans(spans, { ...options, traceLinks: true }));
+    const traceId = spans[0]?.spanContext().traceId;
+    for (const kind of ['message', 'action', 'button'] as const) {
+      expect(linked.get(kind)?.['otel.trace_id'], kind).to.equal(traceId);
+    }
+    expect(linked.get('action')?.['otel.span_id']).to.match(/^[0-9a-f]{16}$/);
+    expect(linked.get('message')).to.deep.include({ channel: 'web', 'otel.span_id': 'chosen by the app' });
+    // Token usage keeps the contract's four counts only.
+    expect(Object.keys(linked.get('token_usage') ?? {})).to.not.include('otel.trace_id');
+    const plain = byKind(toConversationPlans(spans, options));
+    for (const kind of ['action', 'button'] as const) expect(plain.get(kind), kind).to.deep.equal({});
+  });
+
+  it('sums token usage per turn: two turns in one export stay two lines', () => {
+    for (const turn of [1, 2]) {
+      trackConversation({ conversationId: 'two-turns' }, () => {
+        trackTokenUsage({ promptTokens: 40, completionTokens: turn, totalTokens: 40 + turn, embeddingTokens: 0 });
+      });
+    }
+    const usage = plansOf()
+      .plans[0]?.items.filter((i) => i.kind === 'token_usage')
+      .map((i) => (i.body as unknown as { metadata: { prompt_tokens: number } }).metadata.prompt_tokens);
+    expect(usage).to.deep.equal([40, 40]);
+  });
+
   it('writes timestamps as the Python SDK does: UTC, microseconds, +00:00', () => {
     expect(toAgentSightTimestamp([1770557760, 123456789])).to.equal('2026-02-08T13:36:00.123456+00:00');
     expect(toAgentSightTimestamp([1770557760, 0])).to.equal('2026-02-08T13:36:00.000000+00:00');

@@ -120,7 +120,15 @@ for (const deliveryThread of [true, false])
       }
       const action = receiver().store.records.find((r) => r.kind === 'action' && r.body.action_name === 'lookup');
       expect(action?.body).to.include.keys(['started_at', 'ended_at', 'duration_ms', 'tools_used', 'response']);
-      expect(action?.body.metadata).to.deep.equal({ arguments: [0, 1] });
+      // The arguments, and the trace link every item carries (traceLinks, on by default).
+      const {
+        'otel.trace_id': traceId,
+        'otel.span_id': spanId,
+        ...metadata
+      } = action?.body.metadata as Record<string, unknown>;
+      expect(metadata).to.deep.equal({ arguments: [0, 1] });
+      expect(traceId).to.match(/^[0-9a-f]{32}$/);
+      expect(spanId).to.match(/^[0-9a-f]{16}$/);
     });
 
     it('delivers a long turn in order across several batches', async () => {

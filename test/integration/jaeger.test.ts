@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { chromium } from 'playwright-core';
@@ -131,12 +132,17 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
         AGENTSIGHT_API_ENDPOINT: receiver().url,
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
       },
-      { message: 'What is 127 multiplied by 8?', conversation_id: 'jaeger-ui-1' },
+      { message: 'What is 127 multiplied by 8?', conversation_id: 'web-chat-123' },
     );
-    const tags = JSON.stringify({ 'gen_ai.conversation.id': 'jaeger-ui-1' });
+    const tags = JSON.stringify({ 'gen_ai.conversation.id': 'web-chat-123' });
     for (let i = 0; i < 60 && (await traces({ service: 'agentsight-chat-server', tags })).length === 0; i += 1) {
       await new Promise((r) => setTimeout(r, 500));
     }
+    // The query the example's README documents, run as written.
+    const jaegerReadme = readFileSync(resolve(REPOSITORY, 'examples/jaeger/README.md'), 'utf8');
+    const curl = /```sh\n(curl -sG localhost:16686\/api\/traces[\s\S]*?)```/.exec(jaegerReadme)?.[1] as string;
+    const queried = JSON.parse(execFileSync('bash', ['-c', curl], { encoding: 'utf8' })) as { data: JaegerTrace[] };
+    expect(queried.data, 'the documented curl finds the trace').to.have.length(1);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -147,7 +153,8 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
       await page.goto(
         `${QUERY}/search?${new URLSearchParams({ service: 'agentsight-chat-server', tags, limit: '20' })}`,
       );
-      const result = page.locator('a[href*="/trace/"]').first();
+      // A search result (the nav's Compare link also points under /trace/).
+      const result = page.locator('a[href*="/trace/"]').filter({ hasText: 'agentsight-chat-server' }).first();
       await result.waitFor({ timeout: 30_000 });
       await result.click();
       // The trace view: the HTTP request, the turn inside it, and the turn's children.
@@ -155,17 +162,19 @@ describe('a real Jaeger (v2, built from its Go module) receives the chat serverâ
         await page.getByText(name, { exact: false }).first().waitFor({ timeout: 30_000 });
       }
       await page.getByText('chat scripted-offline-model').first().waitFor({ timeout: 30_000 });
+      // POST â†’ invoke_agent chat â†’ its messages, LLM calls and tool: three levels.
+      expect(await page.getByText(/Depth\s*3/).count()).to.be.greaterThan(0);
       expect(page.url()).to.match(/\/trace\/[0-9a-f]{32}/);
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'jaeger-ui-trace.png'), fullPage: true });
 
       // One click from the conversation to its trace: the receiver's page links each turn to it.
       const stored = receiver()
-        .store.recordsOf('jaeger-ui-1')
+        .store.recordsOf('web-chat-123')
         .map((r) => (r.body.metadata as Record<string, unknown> | undefined)?.['otel.trace_id'])
         .filter((id) => typeof id === 'string');
       expect(new Set(stored).size, 'every item of the turn names the one trace').to.equal(1);
-      await page.goto(`${receiver().url}/?conversation=jaeger-ui-1`);
+      await page.goto(`${receiver().url}/?conversation=web-chat-123`);
       await page.getByText('1 turn').first().waitFor();
       const link = page.locator('a[data-trace]').first();
       const href = await link.getAttribute('href');
