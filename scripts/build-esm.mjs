@@ -1,7 +1,7 @@
 // Writes the ES module entry points as thin wrappers over the CommonJS build, so that `import`
 // and `require` users share one copy of the library (one tracer cache, one set of context keys)
 // instead of the dual-package hazard of two builds.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,3 +22,7 @@ for (const entry of entries) {
   );
   writeFileSync(esmFile.replace(/\.mjs$/, '.d.mts'), `export * from '${from}';\n`);
 }
+
+// The command line (`npx agentsight-otel` in this repository runs it from dist as it is; npm makes
+// an installed package's bin executable, a build here must too).
+chmodSync(join(root, 'dist/cjs/cli.js'), 0o755);
