@@ -56,3 +56,36 @@ describe('local receiver: transcripts', () => {
     ]);
   });
 });
+
+describe('local receiver: the page', () => {
+  it('lists when each conversation ran and its turns, filters by a search, and links each turn to its trace', async () => {
+    const { renderPage } = await import('#internal/devserver/page');
+    const store = new DevStore();
+    const traces = ['a'.repeat(32), 'b'.repeat(32)];
+    for (const id of ['support-chat', 'sales-chat']) {
+      const { conversation } = store.getOrCreateConversation({
+        conversation_id: id,
+        name: id === 'support-chat' ? 'Printer help' : 'Pricing',
+        environment: 'development',
+        is_used: true,
+      });
+      traces.forEach((traceId, turn) => {
+        store.add('message', '/api/track/', id, {
+          timestamp: `2026-02-08T13:3${turn}:00.000000+00:00`,
+          content: `question ${turn}`,
+          sender: 'end_user',
+          conversation_id: id,
+          conversation: conversation.id,
+          metadata: { 'otel.trace_id': traceId, 'otel.span_id': '1'.repeat(16) },
+        });
+      });
+    }
+    const page = renderPage(store, 'support-chat', { jaegerUrl: 'http://jaeger.local:16686/' });
+    expect(page).to.include('2026-02-08 13:30–13:31 UTC · 2 turns');
+    expect(page).to.include(`href="http://jaeger.local:16686/trace/${traces[0]}"`);
+    expect(page).to.include(`href="http://jaeger.local:16686/trace/${traces[1]}"`);
+    const searched = renderPage(store, undefined, { jaegerUrl: 'http://jaeger.local:16686', search: 'PRINTER' });
+    expect(searched).to.include('data-conversation="support-chat"');
+    expect(searched).to.not.include('data-conversation="sales-chat"');
+  });
+});
