@@ -315,15 +315,7 @@ export class DeliveryQueue {
         failures: 0,
       };
       if (memory.backendId === undefined && !this.fits(record.bytes)) {
-        for (const item of plan.items)
-          this.drop(
-            'queue_full',
-            plan.conversationId,
-            item.label,
-            'the delivery queue is full',
-            ticket,
-            item.idempotencyKey,
-          );
+        for (const item of plan.items) this.refuseFull(plan.conversationId, item, ticket);
         return;
       }
       queue = {
@@ -346,14 +338,7 @@ export class DeliveryQueue {
     for (const item of plan.items) {
       if (!this.fits(MIN_ITEM_BYTES)) {
         // Full: refuse without serialising (during an outage this is most of the traffic).
-        this.drop(
-          'queue_full',
-          plan.conversationId,
-          item.label,
-          'the delivery queue is full',
-          ticket,
-          item.idempotencyKey,
-        );
+        this.refuseFull(plan.conversationId, item, ticket);
         continue;
       }
       // Items go out in the order they happened; span clocks can disagree with that order by up
@@ -374,14 +359,7 @@ export class DeliveryQueue {
       const bytes = costOf(json, item.idempotencyKey, item.label) + heldBytes(item.uploads ?? []);
       if (!this.fits(bytes)) {
         // An upload that does not fit goes alone: its message, queued before it, stays.
-        this.drop(
-          'queue_full',
-          plan.conversationId,
-          item.label,
-          'the delivery queue is full',
-          ticket,
-          item.idempotencyKey,
-        );
+        this.refuseFull(plan.conversationId, item, ticket);
         continue;
       }
       queue.items.push({
@@ -400,6 +378,11 @@ export class DeliveryQueue {
     }
     if (!queue.busy && !queue.scheduled) this.makeReady(queue);
     this.startSweeping();
+  }
+
+  /** Drops an item the byte budget has no room for (returned to a ticket's sender instead). */
+  private refuseFull(conversationId: string, item: PlannedItem, ticket: DeliveryTicket | undefined): void {
+    this.drop('queue_full', conversationId, item.label, 'the delivery queue is full', ticket, item.idempotencyKey);
   }
 
   private fits(bytes: number): boolean {
