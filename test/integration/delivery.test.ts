@@ -125,7 +125,7 @@ for (const deliveryThread of [true, false])
         'otel.trace_id': traceId,
         'otel.span_id': spanId,
         ...metadata
-      } = action?.body.metadata as Record<string, unknown>;
+      } = (action?.body.metadata ?? {}) as Record<string, unknown>;
       expect(metadata).to.deep.equal({ arguments: [0, 1] });
       expect(traceId).to.match(/^[0-9a-f]{32}$/);
       expect(spanId).to.match(/^[0-9a-f]{16}$/);
