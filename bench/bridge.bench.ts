@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AgentSightSpanExporter } from 'agentsight-otel';
-import { toConversationPlans } from '#internal/exporter/mapping';
+import { toConversationPlans } from '#internal/mapping/mapping';
 import { API_KEY, makeSpans, median, startReceiverProcess } from './exporter.bench';
 
 const TOKEN = 'bench-bridge-token-0123456789';

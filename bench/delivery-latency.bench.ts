@@ -10,8 +10,8 @@ import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { AgentSightSpanExporter } from 'agentsight-otel';
-import { toConversationPlans } from '#internal/exporter/mapping';
-import { type ConversationPlan, ITEM_PATHS } from '#internal/exporter/payloads';
+import { toConversationPlans } from '#internal/mapping/mapping';
+import { type ConversationPlan, ITEM_PATHS } from '#internal/mapping/payloads';
 import { API_KEY, makeSpans, median, startReceiverProcess } from './exporter.bench';
 
 /** A conversation's requests, pre-serialised (items get the backend id once it is known). */

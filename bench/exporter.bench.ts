@@ -11,7 +11,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { trackAction, trackAgentMessage, trackConversation, trackHumanMessage, trackTokenUsage } from 'agentsight-otel';
-import { toConversationPlans } from '#internal/exporter/mapping';
+import { toConversationPlans } from '#internal/mapping/mapping';
 
 /** The key the benchmarks' receivers accept. */
 export const API_KEY = 'ags_1a2b3c4d5e6f7890abcdef1234567890_a1b2c3';

@@ -1,14 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
+import { AgentSightConfigError, type AgentSightExporterOptions, resolveExporterConfig } from '../api/config';
+import { createHttpTransport, type Transport } from '../api/transport';
 import { loggable, redactor } from '../common/log-text';
-import { AgentSightConfigError, type AgentSightExporterOptions, resolveExporterConfig } from '../exporter/config';
-import { channelSettingsFor } from '../exporter/delivery-channel';
-import { DeliveryQueue } from '../exporter/delivery-queue';
-import type { DeliveryStats } from '../exporter/delivery-stats';
-import { DeliveryTicket, type TicketOutcome } from '../exporter/delivery-ticket';
-import { toConversationPlans } from '../exporter/mapping';
-import type { ConversationPlan } from '../exporter/payloads';
-import { createHttpTransport, type Transport } from '../exporter/transport';
+import { channelSettingsFor } from '../delivery/delivery-channel';
+import { DeliveryQueue } from '../delivery/delivery-queue';
+import type { DeliveryStats } from '../delivery/delivery-stats';
+import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
+import { toConversationPlans } from '../mapping/mapping';
+import type { ConversationPlan } from '../mapping/payloads';
 import type { DecodedTraces } from './otlp-spans';
 import { SettledItems } from './settled-items';
 

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { DeliveryStats } from '../exporter/delivery-stats';
+import type { DeliveryStats } from '../delivery/delivery-stats';
 import { BridgeCore, type BridgeCoreOptions, type BridgeRequestCounts } from './bridge-core';
 import { createGrpcReceiver, type GrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';

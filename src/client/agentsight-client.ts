@@ -1,8 +1,8 @@
+import { apiErrorText } from '../api/api-errors';
+import { type AgentSightExporterOptions, type ExporterConfig, resolveExporterConfig } from '../api/config';
+import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '../api/retry';
+import { createHttpTransport, type HttpAnswer, type Transport, TransportError } from '../api/transport';
 import { redactor } from '../common/log-text';
-import { apiErrorText } from '../exporter/api-errors';
-import { type AgentSightExporterOptions, type ExporterConfig, resolveExporterConfig } from '../exporter/config';
-import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '../exporter/retry';
-import { createHttpTransport, type HttpAnswer, type Transport, TransportError } from '../exporter/transport';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
 
 /** Options of {@link AgentSightClient}: the connection options of the exporter. */

@@ -4,7 +4,16 @@
  * (`sdk-trace-base` in 1.x and 2.x, `sdk-trace` from 2.9 and alone in 3.x), and our published
  * types must not name a package an application does not have. Every line's objects fit them.
  */
-import type { Attributes, HrTime, SpanContext, SpanKind, SpanStatus, TraceState } from '@opentelemetry/api';
+import type {
+  Attributes,
+  Context,
+  HrTime,
+  Link,
+  SpanContext,
+  SpanKind,
+  SpanStatus,
+  TraceState,
+} from '@opentelemetry/api';
 
 /** A finished span as the SDK hands it to processors and exporters (its `ReadableSpan`). */
 export interface FinishedSpan {
@@ -29,4 +38,17 @@ export interface SamplingOutcome {
   readonly decision: number;
   readonly attributes?: Readonly<Attributes>;
   readonly traceState?: TraceState;
+}
+
+/** A sampler of any SDK line (its `Sampler` interface). */
+export interface WrappableSampler {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    spanName: string,
+    spanKind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingOutcome;
+  toString(): string;
 }

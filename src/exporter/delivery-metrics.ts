@@ -5,9 +5,9 @@ import {
   metrics,
   type Observable,
 } from '@opentelemetry/api';
+import { type DeliveryStats, DROP_REASONS } from '../delivery/delivery-stats';
 import { AGENTSIGHT_INSTRUMENTATION_SCOPE } from '../semconv/values';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
-import { type DeliveryStats, DROP_REASONS } from './delivery-stats';
 
 /** Attribute naming why items were dropped, on `agentsight.delivery.dropped`. */
 export const ATTR_DROP_REASON = 'agentsight.drop.reason';

@@ -8,7 +8,7 @@ import {
   droppedSince,
   emptyStats,
   totalDropped,
-} from './delivery-stats';
+} from '../delivery/delivery-stats';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

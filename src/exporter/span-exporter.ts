@@ -1,7 +1,4 @@
 import { diag } from '@opentelemetry/api';
-import { takeAttachment } from '../attachments';
-import { loggable, redactor, sentence } from '../common/log-text';
-import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
 import {
   AgentSightConfigError,
   type AgentSightExporterOptions,
@@ -9,9 +6,11 @@ import {
   type ExporterConfig,
   reportConfigurationProblem,
   resolveExporterConfig,
-} from './config';
-import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from './delivery-channel';
-import { DeliveryMetrics } from './delivery-metrics';
+} from '../api/config';
+import { takeAttachment } from '../attachments';
+import { loggable, redactor, sentence } from '../common/log-text';
+import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
+import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from '../delivery/delivery-channel';
 import {
   type DeliveryFailure,
   type DeliveryStats,
@@ -19,12 +18,13 @@ import {
   describeDrops,
   droppedSince,
   emptyStats,
-} from './delivery-stats';
+} from '../delivery/delivery-stats';
+import { WorkerChannel } from '../delivery/worker-channel';
+import { type DroppedSpan, toConversationPlans } from '../mapping/mapping';
+import type { ConversationPlan, PlannedItem, UploadFile } from '../mapping/payloads';
+import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { type DropCounts, LossReporter } from './loss-reporter';
-import { type DroppedSpan, toConversationPlans } from './mapping';
-import type { ConversationPlan, PlannedItem, UploadFile } from './payloads';
-import { WorkerChannel } from './worker-channel';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

@@ -1,13 +1,13 @@
 import { type Attributes, type Context, createContextKey, type Span } from '@opentelemetry/api';
+import type { AgentSightExporterOptions } from '../api/config';
+import { AgentSightConfigError, reportConfigurationProblem } from '../api/config';
 import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
+import type { DeliveryStats } from '../delivery/delivery-stats';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import {
   AGENTSIGHT_CONTEXT_KEY_CONVERSATION,
   AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS,
 } from '../semconv/values';
-import type { AgentSightExporterOptions } from './config';
-import { AgentSightConfigError, reportConfigurationProblem } from './config';
-import type { DeliveryStats } from './delivery-stats';
 import { watchExit } from './exit-report';
 import { AgentSightSpanExporter } from './span-exporter';
 

@@ -1,5 +1,5 @@
 import { type Attributes, type Context, createContextKey, type Link, type SpanKind } from '@opentelemetry/api';
-import type { SamplingOutcome } from '../common/sdk-shapes';
+import type { SamplingOutcome, WrappableSampler } from '../common/sdk-shapes';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
 import { AGENTSIGHT_CONTEXT_KEY_CONVERSATION } from '../semconv/values';
 import { samplerFromEnvironment } from './environment-sampler';
@@ -9,18 +9,7 @@ import { samplerFromEnvironment } from './environment-sampler';
 const NOT_RECORD = 0;
 const RECORD = 1;
 
-/** A sampler of any SDK line (its `Sampler` interface). */
-export interface WrappableSampler {
-  shouldSample(
-    context: Context,
-    traceId: string,
-    spanName: string,
-    spanKind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ): SamplingOutcome;
-  toString(): string;
-}
+export type { WrappableSampler } from '../common/sdk-shapes';
 
 /** Written by the instrumentation side; read here by name (OTel context keys are `Symbol.for(name)`). */
 const CONVERSATION_KEY = createContextKey(AGENTSIGHT_CONTEXT_KEY_CONVERSATION);

@@ -1,5 +1,5 @@
 import { diag } from '@opentelemetry/api';
-import type { WrappableSampler as Sampler } from './agentsight-sampler';
+import type { WrappableSampler as Sampler } from '../common/sdk-shapes';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 

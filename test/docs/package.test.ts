@@ -37,7 +37,7 @@ describe('the package', () => {
       'dist/cjs/index.d.ts',
       'dist/esm/index.mjs',
       'dist/esm/index.d.mts',
-      'dist/cjs/exporter/delivery-worker.js',
+      'dist/cjs/delivery/delivery-worker.js',
       'dist/cjs/cli.js',
     ]) {
       expect(files, needed).to.include(needed);

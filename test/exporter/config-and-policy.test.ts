@@ -1,8 +1,8 @@
 import { AgentSightConfigError, AgentSightSpanExporter, AgentSightSpanProcessor } from 'agentsight-otel';
 import { expect } from 'chai';
-import { apiErrorText } from '#internal/exporter/api-errors';
-import { resolveExporterConfig } from '#internal/exporter/config';
-import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '#internal/exporter/retry';
+import { apiErrorText } from '#internal/api/api-errors';
+import { resolveExporterConfig } from '#internal/api/config';
+import { isRetryableError, isRetryableStatus, retryAfterMillis, retryDelayMillis } from '#internal/api/retry';
 import { TEST_API_KEY } from '../helpers/receiver';
 import { type CapturedStderr, captureStderr } from '../helpers/stderr';
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
+import { isUnreachableError } from '#internal/api/retry';
 import { loggable, redactor } from '#internal/common/log-text';
-import { AdaptiveLimit } from '#internal/exporter/adaptive-limit';
-import { CircuitBreaker } from '#internal/exporter/circuit-breaker';
-import { isUnreachableError } from '#internal/exporter/retry';
+import { AdaptiveLimit } from '#internal/delivery/adaptive-limit';
+import { CircuitBreaker } from '#internal/delivery/circuit-breaker';
 
 describe('delivery policy (pure)', () => {
   describe('AdaptiveLimit', () => {

@@ -11,8 +11,8 @@ import {
 import * as semconv from 'agentsight-otel/semconv';
 import { expect } from 'chai';
 // The mapping is internal and pure: tested directly (through the package's private #internal imports), with spans made by the real SDK.
-import { toConversationPlans } from '#internal/exporter/mapping';
-import { toAgentSightTimestamp } from '#internal/exporter/timestamp';
+import { toConversationPlans } from '#internal/mapping/mapping';
+import { toAgentSightTimestamp } from '#internal/mapping/timestamp';
 import { useTracing } from '../helpers/tracing';
 
 const options = { environment: 'development', maxFieldLength: 32_768 };

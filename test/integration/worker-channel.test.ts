@@ -1,8 +1,8 @@
 import { trackConversation, trackHumanMessage } from 'agentsight-otel';
 import { expect } from 'chai';
-import { inThreadChannel } from '#internal/exporter/delivery-channel';
-import { toConversationPlans } from '#internal/exporter/mapping';
-import { WorkerChannel, type WorkerCode } from '#internal/exporter/worker-channel';
+import { inThreadChannel } from '#internal/delivery/delivery-channel';
+import { WorkerChannel, type WorkerCode } from '#internal/delivery/worker-channel';
+import { toConversationPlans } from '#internal/mapping/mapping';
 import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { useTracing } from '../helpers/tracing';

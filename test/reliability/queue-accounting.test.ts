@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DeliveryQueue, type DeliverySettings } from '#internal/exporter/delivery-queue';
-import { DeliveryTicket } from '#internal/exporter/delivery-ticket';
-import type { ConversationPlan } from '#internal/exporter/payloads';
-import { type HttpAnswer, type Transport, TransportError } from '#internal/exporter/transport';
+import { type HttpAnswer, type Transport, TransportError } from '#internal/api/transport';
+import { DeliveryQueue, type DeliverySettings } from '#internal/delivery/delivery-queue';
+import { DeliveryTicket } from '#internal/delivery/delivery-ticket';
+import type { ConversationPlan } from '#internal/mapping/payloads';
 
 /**
  * The queue's accounting as an invariant: after every operation the bytes and items it says it

@@ -3,7 +3,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { boundedJson } from '#internal/decorators/bounded-json';
-import { toConversationPlans } from '#internal/exporter/mapping';
+import { toConversationPlans } from '#internal/mapping/mapping';
 import { post, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /** Values of every kind, including the hostile ones the serializer must survive. */

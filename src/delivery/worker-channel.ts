@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ConversationPlan } from '../mapping/payloads';
 import type { ChannelSettings, DeliveryChannel } from './delivery-channel';
 import { type DeliveryFailure, type DeliveryStats, DROP_REASONS, emptyStats } from './delivery-stats';
 import { DELIVERY_WORKER_SOURCE } from './delivery-worker-source';
-import type { ConversationPlan } from './payloads';
 
 /** Messages to the delivery thread. */
 export type WorkerRequest =

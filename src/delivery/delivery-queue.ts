@@ -1,11 +1,4 @@
-import { loggable } from '../common/log-text';
-import { AdaptiveLimit } from './adaptive-limit';
-import { apiErrorText } from './api-errors';
-import { BoundedMap } from './bounded-map';
-import { CircuitBreaker } from './circuit-breaker';
-import { type DeliveryFailure, type DeliveryStats, type DropReason, emptyStats } from './delivery-stats';
-import { type DeliveryTicket, isFinalDrop } from './delivery-ticket';
-import { type ConversationPlan, ITEM_PATHS, type JsonObject, type PlannedItem, type UploadFile } from './payloads';
+import { apiErrorText } from '../api/api-errors';
 import {
   type BackoffPolicy,
   isRetryableError,
@@ -13,9 +6,22 @@ import {
   isUnreachableError,
   retryAfterMillis,
   retryDelayMillis,
-} from './retry';
-import { timestampFromMicroseconds } from './timestamp';
-import { type HttpAnswer, type Transport, TransportError } from './transport';
+} from '../api/retry';
+import { type HttpAnswer, type Transport, TransportError } from '../api/transport';
+import { loggable } from '../common/log-text';
+import {
+  type ConversationPlan,
+  ITEM_PATHS,
+  type JsonObject,
+  type PlannedItem,
+  type UploadFile,
+} from '../mapping/payloads';
+import { timestampFromMicroseconds } from '../mapping/timestamp';
+import { AdaptiveLimit } from './adaptive-limit';
+import { BoundedMap } from './bounded-map';
+import { CircuitBreaker } from './circuit-breaker';
+import { type DeliveryFailure, type DeliveryStats, type DropReason, emptyStats } from './delivery-stats';
+import { type DeliveryTicket, isFinalDrop } from './delivery-ticket';
 import { buildUploadBody } from './upload-body';
 
 /** How delivery behaves. Plain data: it is handed to the delivery thread. */

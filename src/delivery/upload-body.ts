@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { INLINE_UPLOAD_MAX_BYTES, MAX_ATTACHMENT_BYTES, sniffMimeType } from '../attachments';
-import type { JsonObject, UploadFile } from './payloads';
+import type { JsonObject, UploadFile } from '../mapping/payloads';
 
 /** Longest a file may take to read when sent; past it the file counts as unavailable. */
 const FILE_READ_DEADLINE_MILLIS = 10_000;

@@ -1,10 +1,10 @@
+import type { ExporterConfig } from '../api/config';
+import { createHttpTransport } from '../api/transport';
 import { redactor } from '../common/log-text';
+import type { ConversationPlan } from '../mapping/payloads';
 import { AGENTSIGHT_OTEL_VERSION } from '../version';
-import type { ExporterConfig } from './config';
 import { DeliveryQueue, type DeliverySettings } from './delivery-queue';
 import type { DeliveryFailure, DeliveryStats } from './delivery-stats';
-import type { ConversationPlan } from './payloads';
-import { createHttpTransport } from './transport';
 
 /** Everything needed to deliver, as plain data (it is handed to a worker thread). */
 export interface ChannelSettings {
