@@ -9,6 +9,7 @@ import { benchDeliveryLatency, benchOutageMemory } from './delivery-latency.benc
 import { benchExporter } from './exporter.bench';
 import { benchPeers } from './peers.bench';
 import { benchSampler } from './sampler.bench';
+import { benchTurnCpu } from './turn-cpu.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
   decorators: async () => {
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   'chat-latency': benchChatLatency,
   sampler: benchSampler,
   bridge: benchBridge,
+  'turn-cpu': benchTurnCpu,
 };
 
 async function main(): Promise<void> {
