@@ -159,8 +159,9 @@ function sendsRecordAlone(queue: ConversationQueue): boolean {
  *
  * - Per conversation, strict order: the record first (its backend id is then cached), then the
  *   items in the order they happened, one request at a time.
- * - Across conversations, as many requests at once as the {@link AdaptiveLimit} allows, taken
- *   round-robin so that one long conversation does not starve the others.
+ * - Across conversations, as many requests at once as the {@link AdaptiveLimit} allows:
+ *   conversations already started first, then new ones, each oldest first. A conversation holds
+ *   one slot at a time, so a long one starves no other; at a deadline, whole conversations go.
  * - Transient failures wait with backoff; a {@link CircuitBreaker} turns an outage into one probe
  *   at a time; `Retry-After` pauses the whole endpoint.
  * - Bounded by bytes (`maxQueueBytes`: the newest items are refused when full, so conversations
