@@ -3,6 +3,7 @@ import type { DeliveryStats } from '../delivery/delivery-stats';
 import { BridgeCore, type BridgeCoreOptions, type BridgeRequestCounts } from './bridge-core';
 import { createGrpcReceiver, type GrpcReceiver } from './grpc-receiver';
 import { createHttpReceiver } from './http-receiver';
+import { traceTypes } from './otlp-schema';
 
 export type { BridgeRequestCounts } from './bridge-core';
 
@@ -64,6 +65,8 @@ function portFrom(value: number | undefined, variable: string, fallback: number 
  * ids it keeps no state.
  */
 export async function startBridge(options: BridgeOptions = {}): Promise<Bridge> {
+  // protobufjs is an optional peer: a bridge without it fails here, at start, saying so.
+  traceTypes();
   const core = new BridgeCore(options);
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const host = options.host ?? '127.0.0.1';

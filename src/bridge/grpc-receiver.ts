@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as Grpc from '@grpc/grpc-js';
 import type { BridgeCore } from './bridge-core';
 import { retryStatusDetails } from './grpc-status';
-import { TraceResponseType } from './otlp-schema';
+import { traceTypes } from './otlp-schema';
 import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
 
 /** The OTLP trace service's one method. */
@@ -76,6 +76,7 @@ export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): Grpc
           outcome.rejectedSpans > 0
             ? { partial_success: { rejected_spans: outcome.rejectedSpans, error_message: outcome.message } }
             : {};
+        const { response: TraceResponseType } = traceTypes();
         callback(null, Buffer.from(TraceResponseType.encode(TraceResponseType.fromObject(partial)).finish()));
       },
       (error: unknown) => callback({ code: grpc.status.INTERNAL, details: core.redact(String(error)) }),

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import type { BridgeCore, ExportOutcome } from './bridge-core';
-import { TraceResponseType } from './otlp-schema';
+import { traceTypes } from './otlp-schema';
 import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight-bridge' });
@@ -125,6 +125,7 @@ function respond(response: ServerResponse, answer: Answer): void {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify(body));
     } else {
+      const { response: TraceResponseType } = traceTypes();
       const message = TraceResponseType.fromObject(partial ? { partial_success: partial } : {});
       response.writeHead(200, { 'content-type': 'application/x-protobuf' });
       response.end(Buffer.from(TraceResponseType.encode(message).finish()));

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
+import { loadProtobuf } from './protobuf';
 
 /*
  * The OTLP trace messages the bridge reads and answers, as protobuf definitions for protobufjs.
@@ -52,10 +53,19 @@ message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_messa
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
 `;
 
-const root = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: true }).root;
+let types: { readonly request: Type; readonly response: Type } | undefined;
 
-/** `ExportTraceServiceRequest` (what `POST /v1/traces` carries). */
-export const TraceRequestType = root.lookupType('otlp.ExportTraceServiceRequest');
-
-/** `ExportTraceServiceResponse` (what it answers). */
-export const TraceResponseType = root.lookupType('otlp.ExportTraceServiceResponse');
+/**
+ * `ExportTraceServiceRequest` (what `POST /v1/traces` carries) and `ExportTraceServiceResponse`
+ * (what it answers), parsed on first use: protobufjs is loaded only where the bridge runs.
+ */
+export function traceTypes(): { readonly request: Type; readonly response: Type } {
+  if (types === undefined) {
+    const root = loadProtobuf().parse(OTLP_TRACE_PROTO, { keepCase: true }).root;
+    types = {
+      request: root.lookupType('otlp.ExportTraceServiceRequest'),
+      response: root.lookupType('otlp.ExportTraceServiceResponse'),
+    };
+  }
+  return types;
+}

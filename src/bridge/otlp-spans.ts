@@ -1,6 +1,6 @@
 import type { Attributes, AttributeValue, HrTime, SpanContext } from '@opentelemetry/api';
 import type { FinishedSpan } from '../common/sdk-shapes';
-import { TraceRequestType } from './otlp-schema';
+import { traceTypes } from './otlp-schema';
 
 /** A request body the bridge cannot read: answered 400, which the Collector does not retry. */
 export class OtlpDecodeError extends Error {
@@ -164,7 +164,7 @@ export function decodeTraceRequest(body: Buffer, json: boolean): DecodedTraces {
   try {
     request = json
       ? (JSON.parse(body.toString('utf8')) as Loose)
-      : (TraceRequestType.toObject(TraceRequestType.decode(body), { longs: String }) as Loose);
+      : (traceTypes().request.toObject(traceTypes().request.decode(body), { longs: String }) as Loose);
   } catch (error) {
     throw new OtlpDecodeError(
       `the body is not an OTLP ${json ? 'JSON' : 'protobuf'} traces request: ${(error as Error).message}`,

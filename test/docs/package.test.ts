@@ -24,6 +24,20 @@ describe('the package', () => {
     expect(devServer.startDevServer).to.be.a('function');
   });
 
+  it('installs no OTLP decoder in an app that only exports spans: protobufjs is the bridge’s optional peer', () => {
+    expect(Object.keys(pkg.dependencies)).to.not.include('protobufjs');
+    expect(pkg.peerDependenciesMeta.protobufjs).to.deep.equal({ optional: true });
+    // Nothing an exporting app loads reaches it: only the bridge's modules name it.
+    const exporting = execFileSync('grep', ['-rl', 'protobufjs', resolve(ROOT, 'dist/cjs')], { encoding: 'utf8' })
+      .split('\n')
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => file.slice(resolve(ROOT, 'dist/cjs').length + 1));
+    expect(
+      exporting.every((file) => file.startsWith('bridge/')),
+      exporting.join(', '),
+    ).to.equal(true);
+  });
+
   it('ships only what users need', function () {
     this.timeout(30_000);
     const [packed] = JSON.parse(

@@ -293,7 +293,8 @@ describe('reliability: the bridge over gRPC', function () {
   const receiver = useReceiver({ apiKey: TEST_API_KEY });
 
   it('drops a poison span alone (OK with partial_success) and answers INVALID_ARGUMENT to garbage', async () => {
-    const { TraceRequestType, TraceResponseType } = await import('#internal/bridge/otlp-schema');
+    const { traceTypes } = await import('#internal/bridge/otlp-schema');
+    const { request: TraceRequestType, response: TraceResponseType } = traceTypes();
     const { credentials, Metadata, makeGenericClientConstructor, status } = await import('@grpc/grpc-js');
     const bridge = await startBridge({
       apiKey: TEST_API_KEY,
