@@ -80,9 +80,18 @@ export function cachedTool(script: string, args: string[] = ['--build-only']): s
 
 /** A free TCP port on loopback (asked of the OS, then released). */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+  return (await freePorts(1))[0] as number;
+}
+
+/**
+ * `count` distinct free ports: all are held open until each is chosen, then released. Asked one
+ * at a time, the system can hand the same just-released port out twice (a CI run failed on
+ * EADDRINUSE when the bridge's gRPC port came out equal to its HTTP port).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.listen(0, '127.0.0.1', done))));
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+  return ports;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
-import { cachedTool, freePort, type RunningProcess, runNode, runProgram } from '../helpers/processes';
+import { cachedTool, freePorts, type RunningProcess, runNode, runProgram } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'collector-bridge-token-0123456789';
@@ -68,8 +68,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   });
 
   it('loses nothing and stores nothing twice through a 20 s bridge outage, a Collector restart and 8 s without AgentSight, in order', async () => {
-    const bridgePort = await freePort();
-    const otlpPort = await freePort();
+    const [bridgePort, otlpPort] = (await freePorts(2)) as [number, number];
     storage = mkdtempSync(join(tmpdir(), 'agentsight-collector-'));
     const bridgeOptions = {
       apiKey: TEST_API_KEY,
@@ -183,7 +182,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   });
 
   it('over OTLP/gRPC too: the Collector waits out UNAVAILABLE with RetryInfo while AgentSight is away', async () => {
-    const [bridgePort, otlpPort, grpcPort] = [await freePort(), await freePort(), await freePort()];
+    const [bridgePort, otlpPort, grpcPort] = (await freePorts(3)) as [number, number, number];
     const grpcStorage = mkdtempSync(join(tmpdir(), 'agentsight-collector-grpc-'));
     const grpcBridge = await startBridge({
       apiKey: TEST_API_KEY,
