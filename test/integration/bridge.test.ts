@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { credentials, Metadata, makeGenericClientConstructor, status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
@@ -8,6 +8,7 @@ import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-
 import { trackAction, trackConversation } from 'agentsight-otel';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
+import { traceServiceClient } from '../helpers/grpc-trace-client';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { startTracing, stopTracing } from '../helpers/tracing';
 
@@ -117,35 +118,8 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
   });
 
   it('answers gRPC UNAVAILABLE with a RetryInfo while AgentSight is down, and UNAUTHENTICATED without the token', async () => {
-    // A plain gRPC client of the OTLP trace service (bytes in, bytes out), as any language's would be.
-    const Client = makeGenericClientConstructor(
-      {
-        Export: {
-          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: (b: Buffer) => b,
-          requestDeserialize: (b: Buffer) => b,
-          responseSerialize: (b: Buffer) => b,
-          responseDeserialize: (b: Buffer) => b,
-        },
-      },
-      'TraceService',
-    );
-    const client = new Client(`127.0.0.1:${bridge.grpcPort}`, credentials.createInsecure());
-    const call = (body: Uint8Array, token: string | null) =>
-      new Promise<{ code: number; details?: string; trailer?: Metadata }>((resolve) => {
-        const metadata = new Metadata();
-        if (token !== null) metadata.set('authorization', `Bearer ${token}`);
-        (client as unknown as { Export: Function }).Export(
-          Buffer.from(body),
-          metadata,
-          (error: { code: number; details: string; metadata: Metadata } | null) =>
-            resolve(
-              error ? { code: error.code, details: error.details, trailer: error.metadata } : { code: status.OK },
-            ),
-        );
-      });
+    const client = traceServiceClient(bridge.grpcPort as number);
+    const call = (body: Uint8Array, token: string | null) => client.call(body, token);
     try {
       const body = ProtobufTraceSerializer.serializeRequest(await turnSpans('grpc-outage', 'anyone?')) as Uint8Array;
       expect((await call(body, null)).code).to.equal(status.UNAUTHENTICATED);

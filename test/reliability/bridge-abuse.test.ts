@@ -5,6 +5,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { trackAction, trackConversation } from 'agentsight-otel';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
+import { traceServiceClient } from '../helpers/grpc-trace-client';
 import { runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { startTracing, stopTracing } from '../helpers/tracing';
@@ -295,7 +296,7 @@ describe('reliability: the bridge over gRPC', function () {
   it('drops a poison span alone (OK with partial_success) and answers INVALID_ARGUMENT to garbage', async () => {
     const { traceTypes } = await import('#internal/bridge/otlp-schema');
     const { request: TraceRequestType, response: TraceResponseType } = traceTypes();
-    const { credentials, Metadata, makeGenericClientConstructor, status } = await import('@grpc/grpc-js');
+    const { status } = await import('@grpc/grpc-js');
     const bridge = await startBridge({
       apiKey: TEST_API_KEY,
       endpoint: receiver().url,
@@ -303,33 +304,8 @@ describe('reliability: the bridge over gRPC', function () {
       port: 0,
       grpcPort: 0,
     });
-    const identity = (b: Buffer) => b;
-    const Client = makeGenericClientConstructor(
-      {
-        Export: {
-          path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: identity,
-          requestDeserialize: identity,
-          responseSerialize: identity,
-          responseDeserialize: identity,
-        },
-      },
-      'TraceService',
-    );
-    const client = new Client(`127.0.0.1:${bridge.grpcPort}`, credentials.createInsecure());
-    const call = (body: Uint8Array) =>
-      new Promise<{ code: number; response?: Buffer }>((resolve) => {
-        const metadata = new Metadata();
-        metadata.set('authorization', `bearer ${TOKEN}`);
-        (client as unknown as { Export: Function }).Export(
-          Buffer.from(body),
-          metadata,
-          (error: { code: number } | null, response?: Buffer) =>
-            resolve(error ? { code: error.code } : { code: status.OK, response }),
-        );
-      });
+    const client = traceServiceClient(bridge.grpcPort as number);
+    const call = (body: Uint8Array) => client.call(body, TOKEN, 'bearer');
     let value: Record<string, unknown> = { string_value: 'leaf' };
     for (let level = 0; level < 20; level++) value = { kvlist_value: { values: [{ key: 'k', value }] } };
     const span = (name: string, id: number, extra: unknown[]) => ({

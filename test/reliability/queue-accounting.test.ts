@@ -4,6 +4,7 @@ import { type HttpAnswer, type Transport, TransportError } from '#internal/api/t
 import { DeliveryQueue, type DeliverySettings } from '#internal/delivery/delivery-queue';
 import { DeliveryTicket } from '#internal/delivery/delivery-ticket';
 import type { ConversationPlan } from '#internal/mapping/payloads';
+import { conversationBody } from '../helpers/receiver';
 
 /**
  * The queue's accounting as an invariant: after every operation the bytes and items it says it
@@ -50,19 +51,7 @@ function plan(conversation: number, items: number, serial: number): Conversation
   const conversationId = `c${conversation}`;
   return {
     conversationId,
-    record: {
-      timestamp: '2026-11-28T00:00:00.000000+00:00',
-      conversation_id: conversationId,
-      customer_id: null,
-      customer_ip_address: null,
-      device: null,
-      source: null,
-      language: null,
-      name: null,
-      is_used: true,
-      environment: 'development',
-      metadata: null,
-    },
+    record: conversationBody(conversationId),
     recordIdempotencyKey: `record-${conversationId}`,
     items: Array.from({ length: items }, (_, i) => ({
       kind: 'message' as const,
