@@ -70,7 +70,9 @@ class BodyCheck {
     const value = this.body[field];
     if (value === null && nullable) return this;
     if (typeof value !== 'string' || !allowed.includes(value)) {
-      this.fail(field, `"${String(value)}" is not a valid choice. Allowed: ${allowed.join(', ')}.`);
+      // Not String(value): a JSON object whose "toString" is no function would throw (a 500).
+      const shown = typeof value === 'string' ? value : JSON.stringify(value);
+      this.fail(field, `"${shown}" is not a valid choice. Allowed: ${allowed.join(', ')}.`);
     }
     return this;
   }

@@ -13,6 +13,18 @@ describe('local receiver: the AgentSight contract', () => {
     return reply.body.id;
   }
 
+  it('answers 400, not 500, to a choice field that is an object whose toString is not a function (found by the fuzzer)', async () => {
+    const track = await post(server(), '/api/track/', { sender: { toString: {} } });
+    expect(track.status).to.equal(400);
+    expect(track.body.sender[0]).to.equal('"{"toString":{}}" is not a valid choice. Allowed: end_user, agent, system.');
+    const conversation = await post(
+      server(),
+      '/api/conversations/',
+      conversationBody('c', { device: { valueOf: {} } }),
+    );
+    expect(conversation.status).to.equal(400);
+  });
+
   describe('authentication', () => {
     it('rejects a request without Authorization, with the API detail text', async () => {
       const reply = await post(server(), '/api/conversations/', conversationBody('a'), { key: null });
