@@ -62,6 +62,12 @@ export class CircuitBreaker {
     return at > now ? at : undefined;
   }
 
+  /** How long sending stays held back from `now`, in ms; undefined when it is not. */
+  heldFor(now: number): number | undefined {
+    const at = this.resumeAt(now);
+    return at === undefined ? undefined : at - now;
+  }
+
   /** A request got an answer that shows the API is there (any status but 5xx/408/429). */
   succeeded(): void {
     this.probing = false;

@@ -130,7 +130,7 @@ describe('reliability: the delivery queue accounts for every byte', () => {
               request?.settle(s.outcome);
             } else if (s.op === 'age') {
               now += s.millis;
-              (queue as unknown as { sweep(): void }).sweep();
+              (queue as unknown as { expiry: { sweep(): void } }).expiry.sweep();
             } else if (s.op === 'flush') {
               void queue.flush(now, false);
             } else if (s.op === 'cancel' && tickets.length > 0) {
@@ -174,7 +174,7 @@ describe('reliability: the delivery queue accounts for every byte', () => {
       expect(pending.map((p) => p.path)).to.deep.equal(['/api/conversations/', '/api/conversations/']);
       // The waiting ones expire (the two on the wire are left to their answers)...
       now += 5_000;
-      (queue as unknown as { sweep(): void }).sweep();
+      (queue as unknown as { expiry: { sweep(): void } }).expiry.sweep();
       expect(queue.stats().dropped.max_age).to.equal(4);
       // ...and when slots free up, their records are not sent: only c0's and c1's items follow.
       const sent: string[] = [];
