@@ -46,13 +46,20 @@ class BodyCheck {
     return false;
   }
 
+  /** The field's value to check further; undefined when absent or null (a null not allowed fails here). */
+  private given(field: string, required: boolean, nullable: boolean): { value: unknown } | undefined {
+    if (!this.present(field, required)) return undefined;
+    const value = this.body[field];
+    if (value !== null) return { value };
+    if (!nullable) this.fail(field, 'This field may not be null.');
+    return undefined;
+  }
+
   /** A string that is not blank after trimming. */
   text(field: string, { required = true, nullable = false, maxLength = Number.POSITIVE_INFINITY } = {}): this {
-    if (!this.present(field, required)) return this;
-    const value = this.body[field];
-    if (value === null) {
-      if (!nullable) this.fail(field, 'This field may not be null.');
-    } else if (typeof value !== 'string') this.fail(field, 'Not a valid string.');
+    const value = this.given(field, required, nullable)?.value;
+    if (value === undefined) return this;
+    if (typeof value !== 'string') this.fail(field, 'Not a valid string.');
     else if (value.trim() === '') this.fail(field, 'This field may not be blank.');
     else if (value.length > maxLength) this.fail(field, `Ensure this field has no more than ${maxLength} characters.`);
     return this;
@@ -92,11 +99,8 @@ class BodyCheck {
 
   /** A JSON object (not an array). */
   object(field: string, { required = true, nullable = false } = {}): this {
-    if (!this.present(field, required)) return this;
-    const value = this.body[field];
-    if (value === null) {
-      if (!nullable) this.fail(field, 'This field may not be null.');
-    } else if (typeof value !== 'object' || Array.isArray(value)) {
+    const value = this.given(field, required, nullable)?.value;
+    if (value !== undefined && (typeof value !== 'object' || Array.isArray(value))) {
       this.fail(field, 'Expected a dictionary of items.');
     }
     return this;
@@ -104,11 +108,8 @@ class BodyCheck {
 
   /** A non-negative integer. */
   integer(field: string, { required = true, nullable = false } = {}): this {
-    if (!this.present(field, required)) return this;
-    const value = this.body[field];
-    if (value === null) {
-      if (!nullable) this.fail(field, 'This field may not be null.');
-    } else if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    const value = this.given(field, required, nullable)?.value;
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
       this.fail(field, 'A valid non-negative integer is required.');
     }
     return this;
