@@ -1,6 +1,5 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { diag } from '@opentelemetry/api';
-import { AgentSightConfigError, type AgentSightExporterOptions, resolveExporterConfig } from '../api/config';
+import { type AgentSightExporterOptions, resolveExporterConfig } from '../api/config';
 import { createHttpTransport, type Transport } from '../api/transport';
 import { loggable, redactor } from '../common/log-text';
 import { channelSettingsFor } from '../delivery/delivery-channel';
@@ -9,6 +8,7 @@ import type { DeliveryStats } from '../delivery/delivery-stats';
 import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
 import { toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
+import { BearerCheck } from './bearer-check';
 import type { DecodedTraces } from './otlp-spans';
 import { SettledItems } from './settled-items';
 
@@ -52,14 +52,8 @@ export interface BridgeCoreOptions extends Omit<AgentSightExporterOptions, 'deli
   onWarning?: (message: string) => void;
 }
 
-/** Refused tokens are said at most this often (with the count since), not once per request. */
-const UNAUTHORIZED_REPORT_EVERY_MILLIS = 60_000;
-
-const MIN_TOKEN_LENGTH = 16;
 /** Above this share of the queue's budget, new requests are told to come back later. */
 const QUEUE_HIGH_WATER = 0.9;
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * Files cannot cross a Collector (their bytes stay in the application's process; spans carry only
@@ -102,7 +96,7 @@ export class BridgeCore {
     unauthorized: 0,
     rejectedSpans: 0,
   };
-  private readonly expected: Buffer;
+  private readonly bearer: BearerCheck;
   private readonly queue: DeliveryQueue;
   private readonly transport: Transport;
   private readonly maxQueueBytes: number;
@@ -119,21 +113,12 @@ export class BridgeCore {
   private readonly settled: SettledItems;
   /** Items handed to delivery by some request and not yet ended, by Idempotency-Key. */
   private readonly inProgress = new Set<string>();
-  private readonly warn: (message: string) => void;
-  private unauthorizedSaidAt = Number.NEGATIVE_INFINITY;
-  private unauthorizedUnsaid = 0;
 
   /** Throws {@link AgentSightConfigError} for an unusable key, endpoint or token: a service should not start then. */
   constructor(options: BridgeCoreOptions) {
     const config = resolveExporterConfig({ ...options, deliveryThread: false, strict: true });
-    const token = options.token ?? process.env.AGENTSIGHT_BRIDGE_TOKEN;
-    if (token === undefined || token.length < MIN_TOKEN_LENGTH) {
-      throw new AgentSightConfigError(
-        `the bridge needs a bearer token of at least ${MIN_TOKEN_LENGTH} characters (option token or AGENTSIGHT_BRIDGE_TOKEN)`,
-      );
-    }
-    this.expected = digest(token);
-    this.warn = options.onWarning ?? ((message) => diag.warn(`agentsight-bridge: ${message}`));
+    const warn = options.onWarning ?? ((message: string) => diag.warn(`agentsight-bridge: ${message}`));
+    this.bearer = new BearerCheck(options.token ?? process.env.AGENTSIGHT_BRIDGE_TOKEN, warn);
     const settings = channelSettingsFor(config);
     this.transport = createHttpTransport(config.endpoint, settings.headers, settings.delivery.concurrency);
     this.redact = redactor(config.apiKey);
@@ -149,28 +134,11 @@ export class BridgeCore {
     this.traceLinks = config.traceLinks;
   }
 
-  /**
-   * Whether an `Authorization` value carries the token: the scheme `Bearer` in any case (RFC 9110
-   * makes schemes case-insensitive), the token compared by hash in constant time. A refusal is
-   * counted and said (the first at once, then at most once a minute with the count), because a
-   * Collector drops data for good on a 401 and would otherwise lose it without a word anywhere.
-   */
+  /** Whether an `Authorization` value carries the bridge's token (see {@link BearerCheck}); a refusal is counted. */
   isAuthorized(authorization: string | undefined, from: string): boolean {
-    const token = /^\s*bearer\s+(.*?)\s*$/i.exec(String(authorization ?? ''))?.[1] ?? '';
-    if (timingSafeEqual(digest(token), this.expected)) return true;
-    this.requests.unauthorized += 1;
-    this.unauthorizedUnsaid += 1;
-    const now = Date.now();
-    if (now - this.unauthorizedSaidAt >= UNAUTHORIZED_REPORT_EVERY_MILLIS) {
-      const what = authorization === undefined ? 'no Authorization header' : 'a wrong bearer token';
-      this.warn(
-        `refused ${this.unauthorizedUnsaid} request(s) without a valid bearer token since the last report ` +
-          `(latest from ${loggable(from, 60)}: ${what}); the sender drops that data for good: check AGENTSIGHT_BRIDGE_TOKEN on both sides`,
-      );
-      this.unauthorizedSaidAt = now;
-      this.unauthorizedUnsaid = 0;
-    }
-    return false;
+    const allowed = this.bearer.allows(authorization, from);
+    if (!allowed) this.requests.unauthorized += 1;
+    return allowed;
   }
 
   /** True once shutdown began: health says so, and new requests are told to retry. */

@@ -1,10 +1,10 @@
+export { AgentSightClient } from './agentsight-client';
 export {
   AgentSightApiError,
-  AgentSightClient,
   type AgentSightClientOptions,
   type ApiObject,
   type ConversationFilters,
   type ConversationRef,
   type ConversationUpdate,
   type Sentiment,
-} from './agentsight-client';
+} from './client-types';

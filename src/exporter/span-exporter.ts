@@ -7,7 +7,6 @@ import {
   reportConfigurationProblem,
   resolveExporterConfig,
 } from '../api/config';
-import { takeAttachment } from '../attachments';
 import { loggable, redactor, sentence } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
 import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from '../delivery/delivery-channel';
@@ -21,12 +20,21 @@ import {
 } from '../delivery/delivery-stats';
 import { WorkerChannel } from '../delivery/worker-channel';
 import { type DroppedSpan, toConversationPlans } from '../mapping/mapping';
-import type { ConversationPlan, PlannedItem, UploadFile } from '../mapping/payloads';
+import { withAttachedFiles } from './attached-files';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { type DropCounts, LossReporter } from './loss-reporter';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
+
+/** Delivery in its own thread, or on this one (`deliveryThread: false`); key-free warnings. */
+function openChannel(config: ExporterConfig, redact: (text: string) => string): DeliveryChannel {
+  const settings = channelSettingsFor(config);
+  const warn = (message: string) => log.warn(redact(message));
+  return config.deliveryThread
+    ? new WorkerChannel(settings, () => inThreadChannel(settings), warn)
+    : inThreadChannel(settings);
+}
 
 /** `AGENTSIGHT_DISABLED=true` (or 1, yes): tracking off on purpose, without a word. */
 function disabledByEnvironment(): boolean {
@@ -134,7 +142,7 @@ export class AgentSightSpanExporter {
     }
     this.config = config;
     this.redact = redactor(config?.apiKey);
-    this.channel = config === undefined ? inertChannel() : this.openChannel(config);
+    this.channel = config === undefined ? inertChannel() : openChannel(config, this.redact);
     this.channel.onChange = () => this.observeLosses();
     this.losses = new LossReporter(this.redact);
     this.metrics = new DeliveryMetrics(() => this.stats());
@@ -151,14 +159,6 @@ export class AgentSightSpanExporter {
   /** False when the configuration was unusable (or AGENTSIGHT_DISABLED is set): nothing is sent. */
   get enabled(): boolean {
     return this.config !== undefined;
-  }
-
-  private openChannel(config: ExporterConfig): DeliveryChannel {
-    const settings = channelSettingsFor(config);
-    const warn = (message: string) => log.warn(this.redact(message));
-    return config.deliveryThread
-      ? new WorkerChannel(settings, () => inThreadChannel(settings), warn)
-      : inThreadChannel(settings);
   }
 
   /**
@@ -181,7 +181,10 @@ export class AgentSightSpanExporter {
           traceLinks: config.traceLinks,
         });
         if (dropped.length > 0) this.countUnreadable(dropped);
-        if (plans.length > 0) this.channel.enqueue(plans.map((plan) => this.withAttachedFiles(plan)));
+        if (plans.length > 0)
+          this.channel.enqueue(
+            plans.map((plan) => withAttachedFiles(plan, (reason) => this.countLocalDrop(reason, 1))),
+          );
       } catch (error) {
         // Mapping isolates each span, so this is a bug of ours; it must still not reach the app.
         log.error('could not hand spans to AgentSight delivery', error);
@@ -283,41 +286,6 @@ export class AgentSightSpanExporter {
       stats.queuedItems,
       failures.map((f) => ({ ...f, conversationId: loggable(f.conversationId), message: this.redact(f.message) })),
     );
-  }
-
-  /**
-   * Takes the bytes of each upload's files out of the process's attachment store (the span holds
-   * only their description). Files dropped when recorded, or gone from the store, are counted
-   * here; an upload with no file left is not sent.
-   */
-  private withAttachedFiles(plan: ConversationPlan): ConversationPlan {
-    if (!plan.items.some((item) => item.files !== undefined)) return plan;
-    const items: PlannedItem[] = [];
-    for (const item of plan.items) {
-      if (item.files === undefined) {
-        items.push(item);
-        continue;
-      }
-      const uploads: UploadFile[] = [];
-      for (const file of item.files) {
-        const source = file.dropped === undefined && file.id !== undefined ? takeAttachment(file.id) : undefined;
-        if (source !== undefined) {
-          uploads.push({ filename: file.filename, mimeType: file.mimeType, size: file.size, source });
-        } else {
-          const reason: DropReason =
-            file.dropped === undefined ? 'attachment_unavailable' : `attachment_${file.dropped}`;
-          if (reason === 'attachment_unavailable') {
-            log.warn(
-              `attachment "${loggable(file.filename, 60)}" of conversation ${loggable(plan.conversationId)} was not sent: its bytes were no longer held (exported more than 5 minutes after it was recorded, or by another exporter)`,
-            );
-          }
-          this.countLocalDrop(reason, 1);
-        }
-      }
-      const { files: _described, ...rest } = item;
-      if (uploads.length > 0) items.push({ ...rest, uploads, label: `${uploads.length} attachment(s)` });
-    }
-    return { ...plan, items };
   }
 
   private countUnreadable(dropped: readonly DroppedSpan[]): void {
