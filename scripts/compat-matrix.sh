@@ -72,6 +72,8 @@ quickstart() {
       npx tsc
       node quickstart-check.cjs "node$major $mode (TypeScript $(npx tsc --version | sed 's/Version //'))"
     done
+    cp "$root/test/compat/footprint-check.cjs" .
+    node footprint-check.cjs
   )
 }
 quickstart 20

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { BUSBOY_MISSING, loadBusboy } from './multipart';
 import { startDevServer } from './server';
 import type { StoredRecord } from './store';
 import { renderTranscript } from './transcript';
@@ -68,7 +69,8 @@ export async function devServerCommand(argv: string[]): Promise<void> {
   process.stdout.write(
     `AgentSight dev server listening on ${server.url}\n` +
       `  send to it:    AGENTSIGHT_API_ENDPOINT=${server.url} AGENTSIGHT_API_KEY=${exampleKey}\n` +
-      `  transcripts:   ${server.url}/\n${values.out ? `  records:       ${values.out}\n` : ''}`,
+      `  transcripts:   ${server.url}/\n${values.out ? `  records:       ${values.out}\n` : ''}` +
+      (loadBusboy() === undefined ? `  note:          ${BUSBOY_MISSING}\n` : ''),
   );
 
   if (!values.quiet) {

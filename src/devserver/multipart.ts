@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import busboy from 'busboy';
+import { createRequire } from 'node:module';
+import type busboy from 'busboy';
 import type { FileSpool, SpooledFile } from './file-spool';
 
 /** One file part of a multipart body, spooled to disk. */
@@ -18,13 +19,29 @@ export interface MultipartBody {
   readonly files: readonly FilePart[];
 }
 
-/** Why a multipart body could not be read: becomes a 400 or 413. */
+/** Why a multipart body could not be read: becomes a 400, 413 or 415. */
 export class MultipartError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 413 | 415,
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** What to do when busboy is not installed, said by the CLI at start and by a 415 to an upload. */
+export const BUSBOY_MISSING =
+  'this receiver reads multipart uploads (files over 256 KiB) with busboy, which is not installed here: npm install busboy';
+
+/**
+ * Loads busboy, an optional peer dependency: only the receiver parses multipart bodies, so an
+ * application that only exports spans does not install it. Undefined when it is not installed.
+ */
+export function loadBusboy(): typeof busboy | undefined {
+  try {
+    return createRequire(__filename)('busboy') as typeof busboy;
+  } catch {
+    return undefined;
   }
 }
 
@@ -46,9 +63,15 @@ export function readMultipart(
   spool: FileSpool,
 ): Promise<MultipartBody> {
   return new Promise((resolve, reject) => {
+    const createParser = loadBusboy();
+    if (createParser === undefined) {
+      request.resume();
+      reject(new MultipartError(415, BUSBOY_MISSING));
+      return;
+    }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({
+      parser = createParser({
         headers: request.headers,
         defParamCharset: 'utf8',
         limits: { fileSize: maxFileBytes, fields: MAX_FIELDS, files: MAX_FILES, fieldSize: 1024 * 1024 },

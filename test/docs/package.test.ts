@@ -24,18 +24,26 @@ describe('the package', () => {
     expect(devServer.startDevServer).to.be.a('function');
   });
 
-  it('installs no OTLP decoder in an app that only exports spans: protobufjs is the bridge’s optional peer', () => {
-    expect(Object.keys(pkg.dependencies)).to.not.include('protobufjs');
-    expect(pkg.peerDependenciesMeta.protobufjs).to.deep.equal({ optional: true });
-    // Nothing an exporting app loads reaches it: only the bridge's modules name it.
-    const exporting = execFileSync('grep', ['-rl', 'protobufjs', resolve(ROOT, 'dist/cjs')], { encoding: 'utf8' })
-      .split('\n')
-      .filter((file) => file.endsWith('.js'))
-      .map((file) => file.slice(resolve(ROOT, 'dist/cjs').length + 1));
-    expect(
-      exporting.every((file) => file.startsWith('bridge/')),
-      exporting.join(', '),
-    ).to.equal(true);
+  it('installs no OTLP decoder or multipart parser in an app that only exports spans: optional peers of the bridge and the receiver', () => {
+    for (const parser of ['protobufjs', 'busboy', '@grpc/grpc-js']) {
+      expect(Object.keys(pkg.dependencies), parser).to.not.include(parser);
+      expect(pkg.peerDependenciesMeta[parser], parser).to.deep.equal({ optional: true });
+    }
+    // Nothing an exporting app loads reaches them: only the bridge's (the receiver's) modules name them.
+    for (const [parser, room] of [
+      ['protobufjs', 'bridge/'],
+      ['busboy', 'devserver/'],
+    ] as const) {
+      const naming = execFileSync('grep', ['-rl', parser, resolve(ROOT, 'dist/cjs')], { encoding: 'utf8' })
+        .split('\n')
+        .filter((file) => file.endsWith('.js'))
+        .map((file) => file.slice(resolve(ROOT, 'dist/cjs').length + 1));
+      expect(naming.length, parser).to.be.greaterThan(0);
+      expect(
+        naming.every((file) => file.startsWith(room)),
+        naming.join(', '),
+      ).to.equal(true);
+    }
   });
 
   it('ships only what users need', function () {
