@@ -224,7 +224,7 @@ describe('reliability: the bridge process on a 512 MB heap', function () {
   this.timeout(120_000);
   const receiver = useReceiver({ apiKey: TEST_API_KEY });
 
-  it('answers requests of values nested 27 levels (dropped alone), and of 1 MB nested 16, in < 100 ms each, within +50 MB, and stays up', async () => {
+  it('answers requests of values nested 27 levels (dropped alone), and of 1 MB nested 16, in < 100 ms each, within +80 MB, and stays up', async () => {
     const bridge = runNode('dist/cjs/cli.js', ['bridge', '--port', '0'], {
       NODE_OPTIONS: '--max-old-space-size=512',
       AGENTSIGHT_API_KEY: TEST_API_KEY,
@@ -281,7 +281,10 @@ describe('reliability: the bridge process on a 512 MB heap', function () {
         `      (bridge answers: median ${Math.round(sorted[Math.floor(sorted.length / 2)] as number)} ms, slowest ${Math.round(slowest.millis)} ms, +${Math.round(peak - baseline)} MB)`,
       );
       expect(slowest.millis).to.be.lessThan(1_000);
-      expect(peak - baseline, 'MB above the bridge at rest').to.be.lessThan(50);
+      // Also a safety limit (before: 1.6 GB and SIGABRT on a 512 MB heap). Measured +33 to +50 MB
+      // in 12 runs, on this code and on the code before the house split alike: RSS follows when V8
+      // collects the 1 MB bodies' garbage, so 50 failed a run now and then.
+      expect(peak - baseline, 'MB above the bridge at rest').to.be.lessThan(80);
       expect(bridge.child.exitCode, bridge.output()).to.equal(null);
     } finally {
       await bridge.stop();
