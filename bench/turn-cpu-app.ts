@@ -5,6 +5,7 @@
  * user's and agent's messages. What it adds on top, by the first argument:
  * - `otel`: nothing (OpenTelemetry alone: the same spans, made by hand);
  * - `agentsight`: AgentSightSpanProcessor with its defaults (delivery thread), to AGENTSIGHT_API_ENDPOINT;
+ * - `agentsight-main`: the same with `deliveryThread: false` (delivery on the app's thread);
  * - `bare`: a bare keep-alive undici client sending, from the same process, the requests the
  *   turn makes at AgentSight (the record once per conversation, then four items), in order.
  * Prints `result {"cpuMicros":…,"turns":…}`: the whole process's CPU (all threads) for the turns.
@@ -35,7 +36,9 @@ const dropAll: SpanExporter = {
 };
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const agentsight = mode === 'agentsight' ? new AgentSightSpanProcessor() : undefined;
+const agentsight = mode.startsWith('agentsight')
+  ? new AgentSightSpanProcessor({ deliveryThread: mode !== 'agentsight-main' })
+  : undefined;
 const provider = new BasicTracerProvider({
   spanProcessors: [new BatchSpanProcessor(dropAll), ...(agentsight ? [agentsight] : [])],
 });
@@ -97,7 +100,7 @@ function plainTurn(index: number): void {
 
 function turn(index: number): void {
   const conversationId = `bench-${index % CONVERSATIONS}`;
-  if (mode !== 'agentsight') {
+  if (!mode.startsWith('agentsight')) {
     plainTurn(index);
     if (mode === 'bare') {
       const sent = bareTurn(conversationId, index);

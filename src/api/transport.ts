@@ -1,29 +1,10 @@
 import { context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { Pool } from 'undici';
+import { BoundedAnswer } from './bounded-answer';
+import { Deadlines } from './deadlines';
+import type { HttpAnswer } from './transport-error';
 
-/** An HTTP answer, whatever its status. */
-export interface HttpAnswer {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly text: string;
-}
-
-/**
- * A request that got no usable answer: `code` is the Node or undici error code, REQUEST_TIMEOUT,
- * or ANSWER_TOO_LARGE (an answer came, with `status`, but its body was over the limit and was not
- * read).
- */
-export class TransportError extends Error {
-  override readonly name = 'TransportError';
-  constructor(
-    readonly code: string,
-    message: string,
-    /** The answer's status, when one came (ANSWER_TOO_LARGE). */
-    readonly status?: number,
-  ) {
-    super(message);
-  }
-}
+export { type HttpAnswer, TransportError } from './transport-error';
 
 /**
  * Sends requests to one base URL. Knows nothing of spans or AgentSight. A body is JSON unless the
@@ -65,48 +46,6 @@ const UNTRACED = ROOT_CONTEXT.setValue(SUPPRESS_TRACING_KEY, true);
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
- * Reads an answer's body as UTF-8 text, never more than `limit` bytes: a declared length over the
- * limit is refused before a byte is read, and a chunked (or lying) body is cut off as soon as it
- * passes the limit. Either way the connection is torn down (the rest is never read) and the
- * request fails with `ANSWER_TOO_LARGE`. Buffering a whole answer first crashed the host
- * process on a 2 GB chunked body (V8 string limit) and took 5 GB of memory on an endless one.
- */
-async function readBounded(
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown; text(): Promise<string> },
-  status: number,
-  declaredLength: string | string[] | undefined,
-  limit: number,
-): Promise<string> {
-  const declared = Number(Array.isArray(declaredLength) ? declaredLength[0] : (declaredLength ?? Number.NaN));
-  const tooLarge = () =>
-    new TransportError('ANSWER_TOO_LARGE', `${status} with a body over ${limit} bytes (not read)`, status);
-  if (declared > limit) {
-    body.destroy();
-    throw tooLarge();
-  }
-  // A declared length within the limit bounds the body (HTTP/1.1 framing: undici reads exactly
-  // that many bytes and fails on more), so the cheaper whole read is safe: the usual answer.
-  if (Number.isSafeInteger(declared) && declared >= 0) return body.text();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
-    if (size > limit) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString('utf8');
-}
-
-function transportError(error: unknown): TransportError {
-  if (error instanceof TransportError) return error;
-  const { code, cause, message } = (error ?? {}) as { code?: string; cause?: { code?: string }; message?: string };
-  return new TransportError(code ?? cause?.code ?? 'ERROR', message ?? String(error));
-}
-
-/**
  * A keep-alive transport over an undici connection pool: measured here at about half the CPU of
  * node:http per request, which matters because delivery shares the event loop with the app.
  * Every request starts with tracing suppressed in a root context, whoever calls it (timers and
@@ -123,39 +62,38 @@ export function createHttpTransport(
   // API paths start with a slash; the base may or may not end with one.
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  const request = async (
+  const deadlines = new Deadlines<BoundedAnswer>();
+
+  // One deadline for the whole exchange (undici's own timeouts are per phase and coarse).
+  const request = (
     method: string,
     path: string,
     body: string | Uint8Array | undefined,
     headers: Record<string, string>,
     timeoutMillis: number,
-  ) => {
-    // One deadline for the whole exchange (undici's own timeouts are per phase and coarse).
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMillis);
-    try {
-      const answer = await pool.request({
-        path: `${basePath}${path}`,
-        method: method as 'POST',
-        headers:
-          body === undefined
-            ? { ...fixedHeaders, ...headers }
-            : { ...fixedHeaders, 'content-type': 'application/json', ...headers },
-        body,
-        signal: deadline.signal,
-      });
-      return {
-        status: answer.statusCode,
-        headers: answer.headers,
-        text: await readBounded(answer.body, answer.statusCode, answer.headers['content-length'], maxAnswerBytes),
-      };
-    } catch (error) {
-      if (deadline.signal.aborted) throw new TransportError('REQUEST_TIMEOUT', `no answer within ${timeoutMillis} ms`);
-      throw transportError(error);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  ) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
+      const settled =
+        <T>(settle: (value: T) => void) =>
+        (value: T) => {
+          deadlines.forget(answer);
+          settle(value);
+        };
+      const answer = new BoundedAnswer(maxAnswerBytes, timeoutMillis, settled(resolve), settled(reject));
+      deadlines.watch(answer, Date.now() + timeoutMillis);
+      pool.dispatch(
+        {
+          path: `${basePath}${path}`,
+          method: method as 'POST',
+          headers:
+            body === undefined
+              ? { ...fixedHeaders, ...headers }
+              : { ...fixedHeaders, 'content-type': 'application/json', ...headers },
+          body,
+        },
+        answer,
+      );
+    });
 
   return {
     post: (path, body, headers, timeoutMillis) =>
