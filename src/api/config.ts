@@ -64,6 +64,19 @@ export interface AgentSightExporterOptions {
    * `AGENTSIGHT_TRACE_LINKS` (`false` turns it off), else true.
    */
   traceLinks?: boolean;
+  /**
+   * Zero code: turn the GenAI telemetry of instrumented LLM calls and agents (OpenAI, Vercel AI
+   * SDK, OpenInference, OpenLLMetry: `gen_ai.*` and their own attributes) into conversations, for
+   * spans no decorator made, when they name a conversation (`gen_ai.conversation.id`, `session.id`,
+   * …) themselves or through an ancestor. Default `AGENTSIGHT_GENAI` (`false` turns it off), else
+   * true. Decorated turns are never mapped twice.
+   */
+  genAi?: boolean;
+  /**
+   * Attributes that name the conversation in your telemetry, read before the known ones. Default
+   * `AGENTSIGHT_GENAI_CONVERSATION_ATTRIBUTES` (comma-separated), else none.
+   */
+  genAiConversationAttributes?: readonly string[];
 }
 
 /** Validated configuration. */
@@ -84,6 +97,8 @@ export interface ExporterConfig {
   readonly maxCachedConversations: number;
   readonly deliveryThread: boolean;
   readonly traceLinks: boolean;
+  readonly genAi: boolean;
+  readonly genAiConversationAttributes: readonly string[];
 }
 
 /** Messages already printed: a configuration problem is said once per process, not per exporter. */
@@ -232,7 +247,23 @@ export function resolveExporterConfig(options: AgentSightExporterOptions = {}): 
     maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),
     deliveryThread: options.deliveryThread ?? true,
     traceLinks: options.traceLinks ?? !/^(0|false|no|off)$/i.test(process.env.AGENTSIGHT_TRACE_LINKS?.trim() ?? ''),
+    genAi: options.genAi ?? !/^(0|false|no|off)$/i.test(process.env.AGENTSIGHT_GENAI?.trim() ?? ''),
+    genAiConversationAttributes: resolveAttributeNames(
+      options.genAiConversationAttributes ?? process.env.AGENTSIGHT_GENAI_CONVERSATION_ATTRIBUTES?.split(','),
+    ),
   };
+}
+
+/** Attribute names as given: trimmed, blank ones left out, at most 20 of 256 characters. */
+function resolveAttributeNames(names: readonly unknown[] | undefined): readonly string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names))
+    throw new AgentSightConfigError('genAiConversationAttributes must be a list of attribute names');
+  const kept = names.map((n) => (typeof n === 'string' ? n.trim() : '')).filter((n) => n !== '');
+  if (kept.length > 20 || kept.some((n) => n.length > 256)) {
+    throw new AgentSightConfigError('genAiConversationAttributes takes at most 20 names of at most 256 characters');
+  }
+  return kept;
 }
 
 const LOG_LEVELS: Readonly<Record<string, DiagLogLevel>> = {

@@ -6,6 +6,7 @@ import { channelSettingsFor } from '../delivery/delivery-channel';
 import { DeliveryQueue } from '../delivery/delivery-queue';
 import type { DeliveryStats } from '../delivery/delivery-stats';
 import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
+import { GenAiHistory } from '../mapping/genai/genai-history';
 import { toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
 import { BearerCheck } from './bearer-check';
@@ -104,6 +105,10 @@ export class BridgeCore {
   private readonly environment: 'production' | 'development';
   private readonly maxFieldLength: number;
   private readonly traceLinks: boolean;
+  private readonly genAi: boolean;
+  private readonly genAiConversationKeys: readonly string[];
+  /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
+  private readonly genAiHistory = new GenAiHistory();
   /** Hides the API key in anything the bridge says. */
   readonly redact: (text: string) => string;
   private closing = false;
@@ -132,6 +137,8 @@ export class BridgeCore {
     this.environment = config.environment;
     this.maxFieldLength = config.maxFieldLength;
     this.traceLinks = config.traceLinks;
+    this.genAi = config.genAi;
+    this.genAiConversationKeys = config.genAiConversationAttributes;
   }
 
   /** Whether an `Authorization` value carries the bridge's token (see {@link BearerCheck}); a refusal is counted. */
@@ -180,6 +187,9 @@ export class BridgeCore {
       environment: this.environment,
       maxFieldLength: this.maxFieldLength,
       traceLinks: this.traceLinks,
+      genAi: this.genAi,
+      genAiHistory: this.genAiHistory,
+      genAiConversationKeys: this.genAiConversationKeys,
     });
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.

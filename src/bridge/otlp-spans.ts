@@ -108,7 +108,9 @@ function toFinishedSpan(span: Loose): FinishedSpan {
     traceFlags: Number(span.flags ?? 1) & 0xff,
   };
   const status = (span.status ?? {}) as Loose;
+  const parentSpanId = hexId(field(span, 'parent_span_id', 'parentSpanId'));
   return {
+    ...(parentSpanId === '' ? {} : { parentSpanId }),
     name: String(span.name ?? ''),
     kind: spanKind(span.kind),
     spanContext: () => context,

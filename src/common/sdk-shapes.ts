@@ -25,6 +25,15 @@ export interface FinishedSpan {
   readonly status: SpanStatus;
   readonly attributes: Attributes;
   readonly events: readonly { readonly name: string; readonly time: HrTime; readonly attributes?: Attributes }[];
+  /** The parent's span id: OTel JS 1.x (and the bridge's decoded spans). */
+  readonly parentSpanId?: string;
+  /** The parent's span context: OTel JS 2.x and later. */
+  readonly parentSpanContext?: { readonly spanId: string };
+}
+
+/** A finished span's parent span id, on any SDK line; undefined for a root span. */
+export function parentSpanIdOf(span: FinishedSpan): string | undefined {
+  return span.parentSpanContext?.spanId ?? span.parentSpanId;
 }
 
 /** What an exporter reports for one export: `code` 0 is SUCCESS, 1 is FAILED (`ExportResult`). */

@@ -37,7 +37,13 @@ export type DropReason =
    * Still queued (or not yet handed to delivery) when the process exited without a `shutdown()`;
    * counted, and said in one line on stderr, as the process exits.
    */
-  | 'process_exit';
+  | 'process_exit'
+  /**
+   * An LLM call's messages (GenAI telemetry, no decorator) in a trace that names no conversation:
+   * nothing is sent, since nothing is guessed; counted once per trace. Name it with
+   * `gen_ai.conversation.id` (or `genAiConversationAttributes`).
+   */
+  | 'no_conversation';
 
 /** Every drop reason, for iteration and metrics. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -56,6 +62,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'attachment_over_budget',
   'attachment_unavailable',
   'process_exit',
+  'no_conversation',
 ];
 
 /** One request that did not get through, as an example for logs and errors. */

@@ -19,10 +19,11 @@ import {
   emptyStats,
 } from '../delivery/delivery-stats';
 import { WorkerChannel } from '../delivery/worker-channel';
-import { type DroppedSpan, toConversationPlans } from '../mapping/mapping';
-import { withAttachedFiles } from './attached-files';
+import { GenAiHistory } from '../mapping/genai/genai-history';
+import { toConversationPlans } from '../mapping/mapping';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
+import { warnUnreadable, withAttachedFiles } from './export-helpers';
 import { type DropCounts, LossReporter } from './loss-reporter';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -121,6 +122,8 @@ export class AgentSightSpanExporter {
   /** Failure examples since the previous flush (at most 20), for its error. */
   private failuresSinceFlush: DeliveryFailure[] = [];
   private readonly unreadableSpanNames = new Set<string>();
+  /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
+  private readonly genAiHistory = new GenAiHistory();
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
@@ -156,6 +159,15 @@ export class AgentSightSpanExporter {
           });
   }
 
+  /**
+   * With zero code on (`genAi`), the attributes that name a conversation besides the known ones;
+   * undefined when it is off.
+   * @internal
+   */
+  get genAiConversationKeys(): readonly string[] | undefined {
+    return this.config?.genAi === true ? this.config.genAiConversationAttributes : undefined;
+  }
+
   /** False when the configuration was unusable (or AGENTSIGHT_DISABLED is set): nothing is sent. */
   get enabled(): boolean {
     return this.config !== undefined;
@@ -179,8 +191,14 @@ export class AgentSightSpanExporter {
           environment: config.environment,
           maxFieldLength: config.maxFieldLength,
           traceLinks: config.traceLinks,
+          genAi: config.genAi,
+          genAiHistory: this.genAiHistory,
+          genAiConversationKeys: config.genAiConversationAttributes,
         });
-        if (dropped.length > 0) this.countUnreadable(dropped);
+        if (dropped.length > 0) {
+          warnUnreadable(dropped, this.unreadableSpanNames);
+          this.countLocalDrop('unreadable_span', dropped.length);
+        }
         if (plans.length > 0)
           this.channel.enqueue(
             plans.map((plan) => withAttachedFiles(plan, (reason) => this.countLocalDrop(reason, 1))),
@@ -286,18 +304,5 @@ export class AgentSightSpanExporter {
       stats.queuedItems,
       failures.map((f) => ({ ...f, conversationId: loggable(f.conversationId), message: this.redact(f.message) })),
     );
-  }
-
-  private countUnreadable(dropped: readonly DroppedSpan[]): void {
-    for (const d of dropped) {
-      // Once per span name: a broken instrumentation would otherwise log every span it makes.
-      if (this.unreadableSpanNames.size < 100 && !this.unreadableSpanNames.has(d.spanName)) {
-        this.unreadableSpanNames.add(d.spanName);
-        log.warn(
-          `span "${loggable(d.spanName)}" of conversation ${loggable(d.conversationId)} was not sent: ${loggable(d.reason)}`,
-        );
-      }
-    }
-    this.countLocalDrop('unreadable_span', dropped.length);
   }
 }

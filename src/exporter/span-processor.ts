@@ -1,9 +1,10 @@
-import { type Attributes, type Context, createContextKey, type Span } from '@opentelemetry/api';
+import { type Attributes, type Context, createContextKey, type Span, trace } from '@opentelemetry/api';
 import type { AgentSightExporterOptions } from '../api/config';
 import { AgentSightConfigError, reportConfigurationProblem } from '../api/config';
 import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
 import type { DeliveryStats } from '../delivery/delivery-stats';
-import { ATTR_AGENTSIGHT_CONVERSATION_ID } from '../semconv/attributes';
+import { genAiConversationOf, hasGenAiContent, isGenAiSpan } from '../mapping/genai/genai-keys';
+import { ATTR_AGENTSIGHT_CONVERSATION_ID, ATTR_GEN_AI_CONVERSATION_ID } from '../semconv/attributes';
 import {
   AGENTSIGHT_CONTEXT_KEY_CONVERSATION,
   AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS,
@@ -94,6 +95,8 @@ export class AgentSightSpanProcessor {
   /** Counts a turn the application's sampler did not record (see `AgentSightSampler`). */
   private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
   private unwatchExit: () => void = () => undefined;
+  /** Zero code on: the extra conversation attributes, and traces already counted as naming none. */
+  private readonly genAi: { readonly keys: readonly string[]; readonly unnamedTraces: Set<string> } | undefined;
 
   /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
@@ -124,6 +127,8 @@ export class AgentSightSpanProcessor {
     );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
     this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
+    const keys = this.exporter.genAiConversationKeys;
+    this.genAi = keys === undefined ? undefined : { keys, unnamedTraces: new Set() };
     if (this.exporter.enabled) {
       unrecordedTurnListeners().add(this.onUnrecordedTurn);
       // Spans gathered but not yet mapped are lost too when the process exits now.
@@ -134,19 +139,31 @@ export class AgentSightSpanProcessor {
     }
   }
 
-  /** Stamps the conversation of `parentContext` on a span that does not name one itself. */
+  /**
+   * Stamps the conversation of `parentContext` on a span that does not name one itself: the
+   * decorated turn's, else (zero code) the GenAI conversation its parent span names, since
+   * instrumentations leave that id on a parent the app or the agent framework made.
+   */
   onStart(span: Span, parentContext: Context): void {
     if (this.isShutdown) return;
     const conversation = parentContext.getValue(CONVERSATION_KEY) as Attributes | undefined;
     // The SDK's span carries its attributes; the API's Span type does not show them.
-    if (conversation !== undefined && conversationIdOf(span as { attributes?: Attributes }) === undefined) {
-      span.setAttributes(conversation);
+    const own = (span as { attributes?: Attributes }).attributes ?? {};
+    if (conversation !== undefined) {
+      if (conversationIdOf({ attributes: own }) === undefined) span.setAttributes(conversation);
+      return;
     }
+    if (this.genAi === undefined) return;
+    const parent = (trace.getSpan(parentContext) as { attributes?: Attributes } | undefined)?.attributes;
+    if (parent === undefined || genAiConversationOf(own, this.genAi.keys) !== undefined) return;
+    const inherited = genAiConversationOf(parent, this.genAi.keys);
+    if (inherited !== undefined) span.setAttribute(ATTR_GEN_AI_CONVERSATION_ID, inherited);
   }
 
   /** Gathers spans that belong to a conversation; the rest are not AgentSight's business. */
   onEnd(span: ReadableSpan): void {
-    if (this.isShutdown || conversationIdOf(span) === undefined) return;
+    if (this.isShutdown) return;
+    if (conversationIdOf(span) === undefined && !this.isGenAiTurn(span)) return;
     this.buffer.push(span);
     if (this.buffer.length >= this.queueSize) {
       this.exportBuffered();
@@ -158,6 +175,27 @@ export class AgentSightSpanProcessor {
       this.timer = setTimeout(() => this.exportBuffered(), this.delayMillis);
       this.timer.unref?.();
     }
+  }
+
+  /**
+   * Whether a span no decorator made is GenAI telemetry of a named conversation (zero code). An LLM
+   * call with its messages in a trace that names none is counted once per trace
+   * (`no_conversation`): nothing is guessed.
+   */
+  private isGenAiTurn(span: ReadableSpan): boolean {
+    const genAi = this.genAi;
+    if (genAi === undefined || !isGenAiSpan(span.attributes)) return false;
+    if (genAiConversationOf(span.attributes, genAi.keys) !== undefined) return true;
+    if (hasGenAiContent(span.attributes)) {
+      const traceId = span.spanContext().traceId;
+      if (!genAi.unnamedTraces.has(traceId)) {
+        genAi.unnamedTraces.add(traceId);
+        if (genAi.unnamedTraces.size > 1_000)
+          genAi.unnamedTraces.delete(genAi.unnamedTraces.values().next().value as string);
+        this.exporter.countLocalDrop('no_conversation', 1);
+      }
+    }
+    return false;
   }
 
   /** Delivery counters: see {@link AgentSightSpanExporter.stats}. */

@@ -1,8 +1,14 @@
 import type { HrTime } from '@opentelemetry/api';
 import { boundedIdentifier } from '../common/identifier';
-import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
-import { ATTR_AGENTSIGHT_CONVERSATION_ID, ATTR_AGENTSIGHT_SPAN_KIND } from '../semconv/attributes';
+import { parentSpanIdOf, type FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
+import {
+  ATTR_AGENTSIGHT_CONVERSATION_ID,
+  ATTR_AGENTSIGHT_SPAN_KIND,
+  ATTR_GEN_AI_OPERATION_NAME,
+} from '../semconv/attributes';
 import { AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE } from '../semconv/values';
+import { genAiItems } from './genai/genai-items';
+import { genAiConversationOf, isGenAiSpan } from './genai/genai-keys';
 import { MAPPERS } from './items';
 import type { MappingOptions } from './options';
 import type { ActionPayload, ConversationPlan, PlannedItem } from './payloads';
@@ -59,26 +65,83 @@ function unreadable(span: ReadableSpan): string | undefined {
 interface ConversationSpans {
   readonly spans: ReadableSpan[];
   readonly endOrders: number[];
+  /** Per span: whether it joined through GenAI telemetry (no decorator made it). */
+  readonly genAi: boolean[];
 }
 
-function groupByConversation(spans: readonly ReadableSpan[]): Map<string, ConversationSpans> {
-  const groups = new Map<string, ConversationSpans>();
-  spans.forEach((span, endOrder) => {
-    let id: string | undefined;
+/** The conversation a span belongs to, and whether through GenAI telemetry. */
+type Membership = { readonly id: string; readonly genAi: boolean } | undefined;
+
+function agentSightConversationOf(span: ReadableSpan): string | undefined {
+  try {
+    const raw = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
+    return raw === undefined ? undefined : boundedIdentifier(raw);
+  } catch {
+    return undefined; // No attributes to read: not a span of any conversation.
+  }
+}
+
+/**
+ * Which conversation each span belongs to: its AgentSight conversation (a decorated turn), else,
+ * with GenAI mapping on, the conversation a GenAI span names, itself or through its nearest
+ * ancestor in this export (instrumentations leave the id on a parent span the app or the agent
+ * framework made).
+ */
+function membershipsOf(spans: readonly ReadableSpan[], options: MappingOptions): Membership[] {
+  const own = spans.map((span): Membership => {
+    const id = agentSightConversationOf(span);
+    if (id !== undefined) return { id, genAi: false };
+    if (options.genAi !== true) return undefined;
     try {
-      const raw = text(span.attributes, ATTR_AGENTSIGHT_CONVERSATION_ID);
-      id = raw === undefined ? undefined : boundedIdentifier(raw);
+      const genAiId = genAiConversationOf(span.attributes, options.genAiConversationKeys);
+      return genAiId === undefined ? undefined : { id: genAiId, genAi: true };
     } catch {
-      // No attributes to read: not a span of any conversation.
+      return undefined;
     }
-    if (id === undefined) return;
-    let group = groups.get(id);
+  });
+  if (options.genAi !== true) return own;
+  const bySpanId = new Map<string, number>();
+  spans.forEach((span, index) => {
+    try {
+      bySpanId.set(span.spanContext().spanId, index);
+    } catch {
+      // Unreadable: it is reported when mapped.
+    }
+  });
+  return spans.map((span, index) => {
+    const found = own[index];
+    if (found !== undefined && !found.genAi) return found;
+    try {
+      if (!isGenAiSpan(span.attributes)) return found;
+      let parent = parentSpanIdOf(span);
+      for (let depth = 0; parent !== undefined && depth < 64; depth++) {
+        const at = bySpanId.get(parent);
+        if (at === undefined) break;
+        const ancestor = own[at];
+        // Inside a decorated turn the decorators speak for it: its tokens count there, no message twice.
+        if (ancestor !== undefined && !ancestor.genAi) return ancestor;
+        if (found === undefined && ancestor !== undefined) return ancestor;
+        parent = parentSpanIdOf(spans[at] as ReadableSpan);
+      }
+    } catch {
+      // Unreadable: it is reported when mapped, if it belongs anywhere.
+    }
+    return found;
+  });
+}
+
+function groupByConversation(spans: readonly ReadableSpan[], options: MappingOptions): Map<string, ConversationSpans> {
+  const groups = new Map<string, ConversationSpans>();
+  membershipsOf(spans, options).forEach((membership, endOrder) => {
+    if (membership === undefined) return;
+    let group = groups.get(membership.id);
     if (group === undefined) {
-      group = { spans: [], endOrders: [] };
-      groups.set(id, group);
+      group = { spans: [], endOrders: [], genAi: [] };
+      groups.set(membership.id, group);
     }
-    group.spans.push(span);
+    group.spans.push(spans[endOrder] as ReadableSpan);
     group.endOrders.push(endOrder);
+    group.genAi.push(membership.genAi);
   });
   return groups;
 }
@@ -104,6 +167,16 @@ function addTurnUsage(turns: Map<string, TurnUsage>, span: ReadableSpan, endOrde
   addTokenCounts(turn.usage, tokens);
   turn.spanIds.push(span.spanContext().spanId);
   turn.last = { span, endOrder };
+}
+
+/**
+ * Whether a span's token usage is its own: an agent span (`invoke_agent`) states the sum of its
+ * calls' usage, which the calls state again (the Vercel AI SDK does both: counting both doubled
+ * the turn's tokens, 400 prompt tokens for 200). Its calls may end in another export than it, so
+ * the agent's totals are never counted, rather than counted when no call is seen.
+ */
+function ownsItsUsage(span: ReadableSpan): boolean {
+  return span.attributes[ATTR_GEN_AI_OPERATION_NAME] !== 'invoke_agent';
 }
 
 function tokenUsageItem(conversationId: string, turn: TurnUsage): OrderedItem {
@@ -136,7 +209,7 @@ function tokenUsageItem(conversationId: string, turn: TurnUsage): OrderedItem {
 export function toConversationPlans(spans: readonly ReadableSpan[], options: MappingOptions): MappingResult {
   const plans: ConversationPlan[] = [];
   const dropped: DroppedSpan[] = [];
-  for (const [conversationId, group] of groupByConversation(spans)) {
+  for (const [conversationId, group] of groupByConversation(spans, options)) {
     const ordered: OrderedItem[] = [];
     const usageByTurn = new Map<string, TurnUsage>();
     let earliestStart: HrTime | undefined;
@@ -151,13 +224,14 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
           dropped.push({ conversationId, spanName: spanName(span), reason: problem });
           return;
         }
-        const mapper = MAPPERS.get(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND]);
-        const mapped = mapper?.(span, conversationId, options);
+        const mapped = group.genAi[index]
+          ? genAiItems(span, conversationId, options, options.genAiHistory)
+          : MAPPERS.get(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND])?.(span, conversationId, options);
         if (typeof mapped === 'string') {
           dropped.push({ conversationId, spanName: spanName(span), reason: mapped });
           return;
         }
-        const tokens = tokenUsageOf(span.attributes);
+        const tokens = ownsItsUsage(span) ? tokenUsageOf(span.attributes) : undefined;
         if (tokens !== undefined) addTurnUsage(usageByTurn, span, endOrder, tokens);
         if (Array.isArray(mapped)) for (const item of mapped) ordered.push({ item, endOrder });
         else if (mapped !== undefined) ordered.push({ item: mapped as PlannedItem, endOrder });
@@ -170,6 +244,8 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
       }
     });
     if (earliestStart === undefined) continue;
+    // GenAI telemetry alone that gave nothing new (a call whose history was all sent): no record alone.
+    if (ordered.length === 0 && usageByTurn.size === 0 && group.genAi.every(Boolean)) continue;
 
     for (const turn of usageByTurn.values()) ordered.push(tokenUsageItem(conversationId, turn));
 

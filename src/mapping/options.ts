@@ -1,3 +1,5 @@
+import type { GenAiHistory } from './genai/genai-history';
+
 /*
  * What the mapping is told beyond the spans, and the metadata keys of trace links.
  */
@@ -14,6 +16,16 @@ export interface MappingOptions {
    * the exporter and the bridge turn it on unless told otherwise.
    */
   readonly traceLinks?: boolean;
+  /**
+   * Also map GenAI telemetry that no decorator made (spans of OpenAI, Vercel AI SDK, OpenInference
+   * or OpenLLMetry instrumentations) into conversations. Default false here; the exporter and the
+   * bridge turn it on unless told otherwise.
+   */
+  readonly genAi?: boolean;
+  /** What GenAI items were already planned (the history repeats in every call); see `GenAiHistory`. */
+  readonly genAiHistory?: GenAiHistory;
+  /** Attributes that name a conversation besides the known ones (`gen_ai.conversation.id`, …), read first. */
+  readonly genAiConversationKeys?: readonly string[];
 }
 
 /** Metadata key of an item's trace id (32 hex), when trace links are on. */

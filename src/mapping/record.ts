@@ -21,6 +21,7 @@ import {
   AGENTSIGHT_CONVERSATION_ENVIRONMENT_VALUES,
   AGENTSIGHT_SPAN_KIND_VALUE_CONVERSATION,
 } from '../semconv/values';
+import { firstIdentifier, GENAI_USER_KEYS } from './genai/genai-keys';
 import type { MappingOptions } from './options';
 import type { ConversationPayload } from './payloads';
 import { jsonObject, text } from './span-values';
@@ -73,7 +74,10 @@ export function conversationRecord(
   return {
     timestamp: toAgentSightTimestamp(startedAt),
     conversation_id: conversationId,
-    customer_id: first(ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID) ?? null,
+    customer_id:
+      first(ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_ID) ??
+      ordered.map((span) => firstIdentifier(span.attributes, GENAI_USER_KEYS)).find((id) => id !== undefined) ??
+      null,
     customer_ip_address: first(ATTR_AGENTSIGHT_CONVERSATION_CUSTOMER_IP_ADDRESS) ?? null,
     device: device !== undefined && DEVICES.has(device) ? device : null,
     source: first(ATTR_AGENTSIGHT_CONVERSATION_SOURCE) ?? null,

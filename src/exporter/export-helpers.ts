@@ -1,7 +1,12 @@
+/*
+ * What an export does besides mapping and handing over: the attachment bytes joined to their
+ * uploads, and the unreadable spans said.
+ */
 import { diag } from '@opentelemetry/api';
 import { takeAttachment } from '../attachments';
 import { loggable } from '../common/log-text';
 import type { DropReason } from '../delivery/delivery-stats';
+import type { DroppedSpan } from '../mapping/mapping';
 import type { ConversationPlan, PlannedItem, UploadFile } from '../mapping/payloads';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -38,4 +43,19 @@ export function withAttachedFiles(plan: ConversationPlan, countDrop: (reason: Dr
     if (uploads.length > 0) items.push({ ...rest, uploads, label: `${uploads.length} attachment(s)` });
   }
   return { ...plan, items };
+}
+
+/**
+ * Says why spans were not sent, once per span name (at most 100 names): a broken instrumentation
+ * would otherwise log every span it makes. `seen` is the caller's memory of names said.
+ */
+export function warnUnreadable(dropped: readonly DroppedSpan[], seen: Set<string>): void {
+  for (const d of dropped) {
+    if (seen.size < 100 && !seen.has(d.spanName)) {
+      seen.add(d.spanName);
+      log.warn(
+        `span "${loggable(d.spanName)}" of conversation ${loggable(d.conversationId)} was not sent: ${loggable(d.reason)}`,
+      );
+    }
+  }
 }

@@ -1,0 +1,211 @@
+import type { Attributes } from '@opentelemetry/api';
+import { loggable } from '../../common/log-text';
+import type { FinishedSpan as ReadableSpan } from '../../common/sdk-shapes';
+import { truncate } from '../../common/truncate';
+import type { MappingOptions } from '../options';
+import type { ActionPayload, JsonObject, MessagePayload, PlannedItem } from '../payloads';
+import { durationMs, errorMessage, shortHash, spanKey, text, withTraceLink } from '../span-values';
+import { toAgentSightTimestamp, toMicroseconds } from '../timestamp';
+import type { GenAiHistory } from './genai-history';
+import { type GenAiCall, type GenAiMessage, type GenAiToolCall, genAiCallOf } from './messages';
+
+/*
+ * One GenAI span to AgentSight items. An LLM call repeats the whole history, so from each call
+ * only what is new in it is taken: the user's messages after the last message of another role
+ * (the turn's question), the tool results after the last user message (the turn's tool calls), and
+ * the answer when it is final (text, no tool call pending). Each item's key comes from its
+ * conversation, its position in the history and its content: the same message read from another
+ * call has the same key, and the {@link GenAiHistory} keeps it once.
+ */
+
+/** Where the model's name is read (the answer's metadata keeps it). */
+const MODEL_KEYS = ['gen_ai.response.model', 'gen_ai.request.model', 'ai.response.model', 'ai.model.id'];
+
+function keyOf(kind: string, conversationId: string, ...parts: readonly (string | number)[]): string {
+  return `genai-${kind}-${shortHash([conversationId, ...parts].join('\n'))}`;
+}
+
+function messageItem(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+  message: { sender: 'end_user' | 'agent'; text: string; position: number; at: ReadableSpan['endTime'] },
+): PlannedItem {
+  const metadata: JsonObject = {};
+  const model = message.sender === 'agent' ? MODEL_KEYS.map((k) => text(span.attributes, k)).find(Boolean) : undefined;
+  if (model !== undefined) metadata.model = model;
+  const body: MessagePayload = {
+    timestamp: toAgentSightTimestamp(message.at),
+    content: truncate(message.text, options.maxFieldLength),
+    sender: message.sender,
+    conversation_id: conversationId,
+    metadata: withTraceLink(metadata, span, options),
+  };
+  return {
+    kind: 'message',
+    body,
+    idempotencyKey: keyOf(message.sender, conversationId, message.position, message.text),
+    label: `${message.sender} message`,
+    atMicros: toMicroseconds(message.at),
+  };
+}
+
+function toolAction(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+  tool: { name: string; callId: string | undefined; arguments: unknown; result: unknown; position?: number },
+  timing: 'span' | 'start',
+): PlannedItem {
+  const at = timing === 'span' ? span.endTime : span.startTime;
+  const metadata: JsonObject = {};
+  if (tool.arguments !== undefined) metadata.arguments = tool.arguments as JsonObject[string];
+  if (tool.callId !== undefined) metadata.tool_call_id = tool.callId;
+  const body: ActionPayload = {
+    timestamp: toAgentSightTimestamp(at),
+    action_name: truncate(tool.name, options.maxFieldLength),
+    conversation_id: conversationId,
+    metadata: withTraceLink(metadata, span, options),
+  };
+  if (timing === 'span') {
+    body.started_at = toAgentSightTimestamp(span.startTime);
+    body.ended_at = toAgentSightTimestamp(span.endTime);
+    body.duration_ms = durationMs(span);
+    const error = errorMessage(span);
+    if (error !== undefined) body.error_msg = truncate(error, options.maxFieldLength);
+  }
+  if (tool.result !== undefined) {
+    const result = typeof tool.result === 'string' ? tool.result : JSON.stringify(tool.result);
+    if (result !== undefined) body.response = truncate(result, options.maxFieldLength);
+  }
+  // A tool call seen both as its own span and in the next call's messages has one key: its id.
+  const idempotencyKey =
+    tool.callId !== undefined
+      ? keyOf('tool', conversationId, tool.callId)
+      : tool.position !== undefined
+        ? keyOf('tool', conversationId, tool.position, tool.name)
+        : spanKey(span, 'action');
+  return {
+    kind: 'action',
+    body,
+    idempotencyKey,
+    label: `action "${loggable(tool.name, 60)}"`,
+    atMicros: toMicroseconds(at),
+  };
+}
+
+/** A tool's own span (OTel `execute_tool`, the Vercel AI SDK's `ai.toolCall`), or undefined. */
+function toolSpanOf(
+  a: Attributes,
+): { name: string; callId: string | undefined; arguments: unknown; result: unknown } | undefined {
+  const name = text(a, 'gen_ai.tool.name') ?? text(a, 'ai.toolCall.name');
+  const isExecution =
+    a['gen_ai.operation.name'] === 'execute_tool' ||
+    a['ai.toolCall.name'] !== undefined ||
+    a['gen_ai.tool.call.id'] !== undefined;
+  if (name === undefined || !isExecution) return undefined;
+  const parse = (value: unknown) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  };
+  return {
+    name,
+    callId: text(a, 'gen_ai.tool.call.id') ?? text(a, 'ai.toolCall.id'),
+    arguments: parse(a['gen_ai.tool.call.arguments'] ?? a['ai.toolCall.args']),
+    result: a['gen_ai.tool.call.result'] ?? a['ai.toolCall.result'],
+  };
+}
+
+/** The items new in one call: the turn's question, its tool results, its final answer. */
+function callItems(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+  call: GenAiCall,
+): PlannedItem[] {
+  const items: PlannedItem[] = [];
+  const { input, output } = call;
+  let lastOther = -1;
+  let lastUser = -1;
+  input.forEach((m, i) => {
+    if (m.role === 'user') lastUser = i;
+    else lastOther = i;
+  });
+  for (let i = lastOther + 1; i < input.length; i++) {
+    const m = input[i] as GenAiMessage;
+    if (m.text !== undefined)
+      items.push(
+        messageItem(span, conversationId, options, {
+          sender: 'end_user',
+          text: m.text,
+          position: i,
+          at: span.startTime,
+        }),
+      );
+  }
+  const calls = new Map<string, GenAiToolCall>();
+  for (let i = Math.max(0, lastUser); i < input.length; i++) {
+    const m = input[i] as GenAiMessage;
+    for (const c of m.toolCalls) if (c.id !== undefined) calls.set(c.id, c);
+    if (m.toolResult === undefined || i <= lastUser) continue;
+    const asked = m.toolResult.id === undefined ? undefined : calls.get(m.toolResult.id);
+    items.push(
+      toolAction(
+        span,
+        conversationId,
+        options,
+        {
+          name: asked?.name ?? 'tool',
+          callId: m.toolResult.id,
+          arguments: asked?.arguments,
+          result: m.toolResult.result,
+          position: i,
+        },
+        'start',
+      ),
+    );
+  }
+  output.forEach((m, j) => {
+    const pending = m.toolCalls.length > 0 || m.finishReason === 'tool_calls' || m.finishReason === 'tool-calls';
+    if (m.role !== 'user' && m.role !== 'tool' && m.text !== undefined && !pending) {
+      items.push(
+        messageItem(span, conversationId, options, {
+          sender: 'agent',
+          text: m.text,
+          position: input.length + j,
+          at: span.endTime,
+        }),
+      );
+    }
+  });
+  return items;
+}
+
+/**
+ * The items a GenAI span gives, the ones `history` has not seen yet, or why the span cannot be
+ * read. A span with no messages and no tool execution gives none (its token usage is read apart).
+ */
+export function genAiItems(
+  span: ReadableSpan,
+  conversationId: string,
+  options: MappingOptions,
+  history: GenAiHistory | undefined,
+): PlannedItem[] | string {
+  const tool = toolSpanOf(span.attributes);
+  let items: PlannedItem[];
+  if (tool !== undefined) items = [toolAction(span, conversationId, options, tool, 'span')];
+  else {
+    let call: GenAiCall | undefined;
+    try {
+      call = genAiCallOf(span.attributes);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    items = call === undefined ? [] : callItems(span, conversationId, options, call);
+  }
+  return history === undefined ? items : items.filter((item) => history.firstTime(conversationId, item.idempotencyKey));
+}
