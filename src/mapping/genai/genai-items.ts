@@ -75,7 +75,7 @@ function toolAction(
     if (error !== undefined) body.error_msg = truncate(error, options.maxFieldLength);
   }
   if (tool.result !== undefined) {
-    const result = typeof tool.result === 'string' ? tool.result : JSON.stringify(tool.result);
+    const result = resultText(tool.result);
     if (result !== undefined) body.response = truncate(result, options.maxFieldLength);
   }
   // A tool call seen both as its own span and in the next call's messages has one key: its id.
@@ -92,6 +92,18 @@ function toolAction(
     label: `action "${loggable(tool.name, 60)}"`,
     atMicros: toMicroseconds(at),
   };
+}
+
+/** A tool's result as text: a JSON-encoded string (`"42"`, as the Vercel AI SDK writes it) unwrapped. */
+function resultText(result: unknown): string | undefined {
+  if (typeof result !== 'string') return JSON.stringify(result);
+  if (!result.startsWith('"')) return result;
+  try {
+    const parsed: unknown = JSON.parse(result);
+    return typeof parsed === 'string' ? parsed : result;
+  } catch {
+    return result;
+  }
 }
 
 /** A tool's own span (OTel `execute_tool`, the Vercel AI SDK's `ai.toolCall`), or undefined. */
@@ -170,7 +182,7 @@ function callItems(
     );
   }
   output.forEach((m, j) => {
-    const pending = m.toolCalls.length > 0 || m.finishReason === 'tool_calls' || m.finishReason === 'tool-calls';
+    const pending = m.toolCalls.length > 0 || /^tool[-_]?calls?$/.test(m.finishReason ?? '');
     if (m.role !== 'user' && m.role !== 'tool' && m.text !== undefined && !pending) {
       items.push(
         messageItem(span, conversationId, options, {
