@@ -6,7 +6,7 @@ import { channelSettingsFor } from '../delivery/delivery-channel';
 import { DeliveryQueue } from '../delivery/delivery-queue';
 import type { DeliveryStats } from '../delivery/delivery-stats';
 import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
-import { GenAiHistory } from '../mapping/genai/genai-history';
+import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
 import { BearerCheck } from './bearer-check';
@@ -114,6 +114,9 @@ export class BridgeCore {
   private closing = false;
   /** Spans of accepted requests that could not be read (each request counted once, when answered). */
   private unreadableSpans = 0;
+  /** Traces of LLM calls with messages that named no conversation (zero code), each counted once. */
+  private noConversation = 0;
+  private readonly unnamedTraces = new UnnamedTraces();
   /** Items this bridge settled for good, by Idempotency-Key. */
   private readonly settled: SettledItems;
   /** Items handed to delivery by some request and not yet ended, by Idempotency-Key. */
@@ -157,6 +160,7 @@ export class BridgeCore {
   stats(): DeliveryStats {
     const stats = this.queue.stats();
     stats.dropped.unreadable_span += this.unreadableSpans;
+    stats.dropped.no_conversation += this.noConversation;
     return stats;
   }
 
@@ -194,6 +198,7 @@ export class BridgeCore {
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.
     const unreadable = [...traces.unreadable, ...mapped.dropped];
+    this.noConversation += this.unnamedTraces.countNew(mapped.unnamedGenAiTraces);
     const { plans, files } = withoutUploads(mapped.plans);
     if (this.closing) return this.retry('the bridge is shutting down');
     const stats = this.queue.stats();

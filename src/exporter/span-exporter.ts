@@ -19,7 +19,7 @@ import {
   emptyStats,
 } from '../delivery/delivery-stats';
 import { WorkerChannel } from '../delivery/worker-channel';
-import { GenAiHistory } from '../mapping/genai/genai-history';
+import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { toConversationPlans } from '../mapping/mapping';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
@@ -124,6 +124,7 @@ export class AgentSightSpanExporter {
   private readonly unreadableSpanNames = new Set<string>();
   /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
   private readonly genAiHistory = new GenAiHistory();
+  private readonly unnamedTraces = new UnnamedTraces();
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
@@ -187,7 +188,7 @@ export class AgentSightSpanExporter {
     } else {
       try {
         this.metrics.bind();
-        const { plans, dropped } = toConversationPlans(spans, {
+        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(spans, {
           environment: config.environment,
           maxFieldLength: config.maxFieldLength,
           traceLinks: config.traceLinks,
@@ -195,6 +196,7 @@ export class AgentSightSpanExporter {
           genAiHistory: this.genAiHistory,
           genAiConversationKeys: config.genAiConversationAttributes,
         });
+        this.countLocalDrop('no_conversation', this.unnamedTraces.countNew(unnamedGenAiTraces));
         if (dropped.length > 0) {
           warnUnreadable(dropped, this.unreadableSpanNames);
           this.countLocalDrop('unreadable_span', dropped.length);

@@ -3,6 +3,7 @@ import type { AgentSightExporterOptions } from '../api/config';
 import { AgentSightConfigError, reportConfigurationProblem } from '../api/config';
 import type { FinishedSpan as ReadableSpan } from '../common/sdk-shapes';
 import type { DeliveryStats } from '../delivery/delivery-stats';
+import { UnnamedTraces } from '../mapping/genai/genai-history';
 import { genAiConversationOf, hasGenAiContent, isGenAiSpan } from '../mapping/genai/genai-keys';
 import { ATTR_AGENTSIGHT_CONVERSATION_ID, ATTR_GEN_AI_CONVERSATION_ID } from '../semconv/attributes';
 import {
@@ -96,7 +97,7 @@ export class AgentSightSpanProcessor {
   private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
   private unwatchExit: () => void = () => undefined;
   /** Zero code on: the extra conversation attributes, and traces already counted as naming none. */
-  private readonly genAi: { readonly keys: readonly string[]; readonly unnamedTraces: Set<string> } | undefined;
+  private readonly genAi: { readonly keys: readonly string[]; readonly unnamedTraces: UnnamedTraces } | undefined;
 
   /** @throws AgentSightConfigError when the configuration is unusable. */
   constructor(options: AgentSightProcessorOptions = {}) {
@@ -128,7 +129,7 @@ export class AgentSightSpanProcessor {
     this.exporter = new AgentSightSpanExporter(exporterOptions);
     this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
     const keys = this.exporter.genAiConversationKeys;
-    this.genAi = keys === undefined ? undefined : { keys, unnamedTraces: new Set() };
+    this.genAi = keys === undefined ? undefined : { keys, unnamedTraces: new UnnamedTraces() };
     if (this.exporter.enabled) {
       unrecordedTurnListeners().add(this.onUnrecordedTurn);
       // Spans gathered but not yet mapped are lost too when the process exits now.
@@ -187,13 +188,7 @@ export class AgentSightSpanProcessor {
     if (genAi === undefined || !isGenAiSpan(span.attributes)) return false;
     if (genAiConversationOf(span.attributes, genAi.keys) !== undefined) return true;
     if (hasGenAiContent(span.attributes)) {
-      const traceId = span.spanContext().traceId;
-      if (!genAi.unnamedTraces.has(traceId)) {
-        genAi.unnamedTraces.add(traceId);
-        if (genAi.unnamedTraces.size > 1_000)
-          genAi.unnamedTraces.delete(genAi.unnamedTraces.values().next().value as string);
-        this.exporter.countLocalDrop('no_conversation', 1);
-      }
+      this.exporter.countLocalDrop('no_conversation', genAi.unnamedTraces.countNew([span.spanContext().traceId]));
     }
     return false;
   }

@@ -8,7 +8,7 @@ import {
 } from '../semconv/attributes';
 import { AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE } from '../semconv/values';
 import { genAiItems } from './genai/genai-items';
-import { genAiConversationOf, isGenAiSpan } from './genai/genai-keys';
+import { genAiConversationOf, hasGenAiContent, isGenAiSpan } from './genai/genai-keys';
 import { MAPPERS } from './items';
 import type { MappingOptions } from './options';
 import type { ActionPayload, ConversationPlan, PlannedItem } from './payloads';
@@ -30,6 +30,11 @@ export interface DroppedSpan {
 export interface MappingResult {
   readonly plans: ConversationPlan[];
   readonly dropped: DroppedSpan[];
+  /**
+   * With GenAI mapping on: traces of LLM calls with their messages that name no conversation
+   * (nothing is guessed; the caller counts each trace once as `no_conversation`).
+   */
+  readonly unnamedGenAiTraces: string[];
 }
 
 /** An item on its way into a plan, with what orders it. */
@@ -130,9 +135,12 @@ function membershipsOf(spans: readonly ReadableSpan[], options: MappingOptions):
   });
 }
 
-function groupByConversation(spans: readonly ReadableSpan[], options: MappingOptions): Map<string, ConversationSpans> {
+function groupByConversation(
+  spans: readonly ReadableSpan[],
+  memberships: readonly Membership[],
+): Map<string, ConversationSpans> {
   const groups = new Map<string, ConversationSpans>();
-  membershipsOf(spans, options).forEach((membership, endOrder) => {
+  memberships.forEach((membership, endOrder) => {
     if (membership === undefined) return;
     let group = groups.get(membership.id);
     if (group === undefined) {
@@ -209,7 +217,8 @@ function tokenUsageItem(conversationId: string, turn: TurnUsage): OrderedItem {
 export function toConversationPlans(spans: readonly ReadableSpan[], options: MappingOptions): MappingResult {
   const plans: ConversationPlan[] = [];
   const dropped: DroppedSpan[] = [];
-  for (const [conversationId, group] of groupByConversation(spans, options)) {
+  const memberships = membershipsOf(spans, options);
+  for (const [conversationId, group] of groupByConversation(spans, memberships)) {
     const ordered: OrderedItem[] = [];
     const usageByTurn = new Map<string, TurnUsage>();
     let earliestStart: HrTime | undefined;
@@ -264,5 +273,19 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
       items: ordered.map((o) => o.item),
     });
   }
-  return { plans, dropped };
+  return { plans, dropped, unnamedGenAiTraces: options.genAi === true ? unnamedTraces(spans, memberships) : [] };
+}
+
+/** Traces of GenAI spans with messages that joined no conversation. */
+function unnamedTraces(spans: readonly ReadableSpan[], memberships: readonly Membership[]): string[] {
+  const traces = new Set<string>();
+  spans.forEach((span, index) => {
+    if (memberships[index] !== undefined) return;
+    try {
+      if (hasGenAiContent(span.attributes)) traces.add(span.spanContext().traceId);
+    } catch {
+      // Unreadable: not counted here.
+    }
+  });
+  return [...traces];
 }

@@ -246,7 +246,10 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
       'gen_ai.input.messages': json([user('Anyone?')]),
       'gen_ai.output.messages': json([answer('Yes.')]),
     });
-    expect(toConversationPlans(tracing().spans(), on()).plans).to.deep.equal([]);
+    const unnamed = toConversationPlans(tracing().spans(), on());
+    expect(unnamed.plans).to.deep.equal([]);
+    // Said, not guessed: the caller counts this trace once as no_conversation.
+    expect(unnamed.unnamedGenAiTraces).to.deep.equal([tracing().spans()[0]?.spanContext().traceId]);
     tracing().exporter.reset();
     vercelTurn('conv-off', [], 'Q', 'A');
     expect(

@@ -45,3 +45,26 @@ export class GenAiHistory {
     return this.conversations.size;
   }
 }
+
+/**
+ * Traces already counted as GenAI telemetry that names no conversation (`no_conversation`), so
+ * each is counted once however many of its spans arrive, in however many exports. Bounded: the
+ * oldest of `max` traces is forgotten first.
+ */
+export class UnnamedTraces {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly max = 10_000) {}
+
+  /** How many of these traces were not counted before (and remembers them). */
+  countNew(traceIds: Iterable<string>): number {
+    let count = 0;
+    for (const traceId of traceIds) {
+      if (this.seen.has(traceId)) continue;
+      this.seen.add(traceId);
+      if (this.seen.size > this.max) this.seen.delete(this.seen.values().next().value as string);
+      count += 1;
+    }
+    return count;
+  }
+}
