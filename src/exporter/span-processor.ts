@@ -11,6 +11,7 @@ import {
   AGENTSIGHT_GLOBAL_KEY_UNRECORDED_TURN_LISTENERS,
 } from '../semconv/values';
 import { watchExit } from './exit-report';
+import { withGenAiEvents } from './genai-events';
 import { AgentSightSpanExporter } from './span-exporter';
 
 /**
@@ -162,8 +163,10 @@ export class AgentSightSpanProcessor {
   }
 
   /** Gathers spans that belong to a conversation; the rest are not AgentSight's business. */
-  onEnd(span: ReadableSpan): void {
+  onEnd(ended: ReadableSpan): void {
     if (this.isShutdown) return;
+    // An LLM call's messages that came as events (AgentSightLogRecordProcessor) join its span.
+    const span = this.genAi === undefined ? ended : withGenAiEvents(ended);
     if (conversationIdOf(span) === undefined && !this.isGenAiTurn(span)) return;
     this.buffer.push(span);
     if (this.buffer.length >= this.queueSize) {
