@@ -106,28 +106,43 @@ function resultText(result: unknown): string | undefined {
   }
 }
 
-/** A tool's own span (OTel `execute_tool`, the Vercel AI SDK's `ai.toolCall`), or undefined. */
+/** JSON text parsed, anything else as it is. */
+function parsed(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+/** What a LangChain tool returned, as OpenInference writes it (a serialised `ToolMessage`): its content. */
+function openInferenceResult(value: unknown): unknown {
+  const output = parsed(value) as { output?: { kwargs?: { content?: unknown } } } | unknown;
+  const content = (output as { output?: { kwargs?: { content?: unknown } } })?.output?.kwargs?.content;
+  return content ?? value;
+}
+
+/** A tool's own span (OTel `execute_tool`, the Vercel AI SDK's `ai.toolCall`, OpenInference `TOOL`), or undefined. */
 function toolSpanOf(
   a: Attributes,
 ): { name: string; callId: string | undefined; arguments: unknown; result: unknown } | undefined {
+  if (a['openinference.span.kind'] === 'TOOL') {
+    const name = text(a, 'tool.name');
+    if (name === undefined) return undefined;
+    const callId = text(a, 'tool_call.id');
+    return { name, callId, arguments: parsed(a['input.value']), result: openInferenceResult(a['output.value']) };
+  }
   const name = text(a, 'gen_ai.tool.name') ?? text(a, 'ai.toolCall.name');
   const isExecution =
     a['gen_ai.operation.name'] === 'execute_tool' ||
     a['ai.toolCall.name'] !== undefined ||
     a['gen_ai.tool.call.id'] !== undefined;
   if (name === undefined || !isExecution) return undefined;
-  const parse = (value: unknown) => {
-    if (typeof value !== 'string') return value;
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      return value;
-    }
-  };
   return {
     name,
     callId: text(a, 'gen_ai.tool.call.id') ?? text(a, 'ai.toolCall.id'),
-    arguments: parse(a['gen_ai.tool.call.arguments'] ?? a['ai.toolCall.args']),
+    arguments: parsed(a['gen_ai.tool.call.arguments'] ?? a['ai.toolCall.args']),
     result: a['gen_ai.tool.call.result'] ?? a['ai.toolCall.result'],
   };
 }
@@ -163,7 +178,9 @@ function callItems(
   for (let i = Math.max(0, lastUser); i < input.length; i++) {
     const m = input[i] as GenAiMessage;
     for (const c of m.toolCalls) if (c.id !== undefined) calls.set(c.id, c);
-    if (m.toolResult === undefined || i <= lastUser) continue;
+    // Without a call id a tool result cannot be told from the tool's own span (OpenInference
+    // writes both): the span speaks for it.
+    if (m.toolResult === undefined || m.toolResult.id === undefined || i <= lastUser) continue;
     const asked = m.toolResult.id === undefined ? undefined : calls.get(m.toolResult.id);
     items.push(
       toolAction(

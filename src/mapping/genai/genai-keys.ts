@@ -58,7 +58,12 @@ const CONTENT_KEYS: readonly string[] = [
 ];
 
 /** Attributes of a tool's execution. */
-const TOOL_KEYS: readonly string[] = ['gen_ai.tool.call.id', 'gen_ai.tool.call.arguments', 'ai.toolCall.name'];
+const TOOL_KEYS: readonly string[] = [
+  'gen_ai.tool.call.id',
+  'gen_ai.tool.call.arguments',
+  'ai.toolCall.name',
+  'openinference.span.kind',
+];
 
 /** Whether a span carries an LLM call's messages. */
 export function hasGenAiContent(attributes: Attributes): boolean {

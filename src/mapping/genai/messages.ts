@@ -120,22 +120,42 @@ function messageOf(raw: unknown): GenAiMessage | undefined {
   };
 }
 
-/** Messages numbered in flat attributes: `${prefix}.${n}${infix}role` / `content`. */
+/** Messages numbered in flat attributes: `${prefix}.${n}${infix}role` / `content` / `tool_calls.K…`. */
 function flatMessages(attributes: Attributes, prefix: string, infix: string): GenAiMessage[] {
   const messages: GenAiMessage[] = [];
   for (let n = 0; n < MAX_FLAT_MESSAGES; n++) {
-    const role = str(attributes[`${prefix}.${n}${infix}role`]);
-    const content = str(attributes[`${prefix}.${n}${infix}content`]);
+    const at = `${prefix}.${n}${infix}`;
+    const role = str(attributes[`${at}role`]);
+    const content = str(attributes[`${at}content`]);
     if (role === undefined && content === undefined) break;
     const finishReason = str(attributes[`${prefix}.${n}.finish_reason`]);
+    const toolCallId = str(attributes[`${at}tool_call_id`]);
     messages.push({
       role: role ?? 'user',
-      text: content,
-      toolCalls: [],
+      // An empty content is no text: the message is a tool call, or its content was not captured.
+      text: content === '' ? undefined : content,
+      toolCalls: flatToolCalls(attributes, at),
+      ...(role === 'tool' && content !== undefined ? { toolResult: { id: toolCallId, result: content } } : {}),
       ...(finishReason === undefined ? {} : { finishReason }),
     });
   }
   return messages;
+}
+
+/** OpenInference's numbered tool calls of a message: `tool_calls.K.tool_call.function.name` … */
+function flatToolCalls(attributes: Attributes, at: string): GenAiToolCall[] {
+  const calls: GenAiToolCall[] = [];
+  for (let k = 0; k < MAX_FLAT_MESSAGES; k++) {
+    const call = `${at}tool_calls.${k}.tool_call.`;
+    const name = str(attributes[`${call}function.name`]);
+    if (name === undefined) break;
+    calls.push({
+      id: str(attributes[`${call}id`]),
+      name,
+      arguments: argumentsOf(attributes[`${call}function.arguments`]),
+    });
+  }
+  return calls;
 }
 
 function listOf(value: unknown): GenAiMessage[] | undefined {
