@@ -11,6 +11,7 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { trackAction, trackAgentMessage, trackConversation, trackHumanMessage, trackTokenUsage } from 'agentsight-otel';
+import { GenAiHistory } from '#internal/mapping/genai/genai-history';
 import { toConversationPlans } from '#internal/mapping/mapping';
 
 /** The key the benchmarks' receivers accept. */
@@ -33,6 +34,73 @@ export function makeSpans(turns: number, conversations: number, prefix = 'bench'
   const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
   provider.register();
   for (let i = 0; i < turns; i++) turn(`${prefix}-${i % conversations}`, i);
+  const spans = memory.getFinishedSpans();
+  trace.disable();
+  context.disable();
+  propagation.disable();
+  return spans;
+}
+
+/**
+ * Spans of `turns` zero-code turns over `conversations` conversations, as the Vercel AI SDK 7
+ * reports them (../shared/genai-notes.md): an agent span naming the conversation, then a call
+ * that asks for a tool, the tool, and a call that answers; every call carries the whole history.
+ */
+export function makeGenAiSpans(turns: number, conversations: number): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+  provider.register();
+  const tracer = trace.getTracer('bench-genai');
+  const histories = new Map<string, object[]>();
+  const text = (role: string, content: string) => ({ role, parts: [{ type: 'text', content }] });
+  const span = (name: string, attributes: Record<string, string | number>, inside?: () => void) => {
+    const s = tracer.startSpan(name, { attributes });
+    if (inside) context.with(trace.setSpan(context.active(), s), inside);
+    s.end();
+  };
+  for (let i = 0; i < turns; i++) {
+    const conversationId = `genai-${i % conversations}`;
+    const history = histories.get(conversationId) ?? [text('system', 'You are a stock assistant.')];
+    const asked = [...history, text('user', `question ${i}: what is the stock of SKU-${i}?`)];
+    const call = {
+      role: 'assistant',
+      parts: [{ type: 'tool_call', id: `call-${i}`, name: 'lookup', arguments: { sku: i } }],
+    };
+    const withTool = [
+      ...asked,
+      call,
+      { role: 'tool', parts: [{ type: 'tool_call_response', id: `call-${i}`, response: 12 }] },
+    ];
+    const answer = text('assistant', `SKU-${i} has 12 units in stock.`);
+    span(
+      'invoke_agent gpt',
+      { 'gen_ai.operation.name': 'invoke_agent', 'ai.settings.context.conversationId': conversationId },
+      () => {
+        span('chat gpt', {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.input.messages': JSON.stringify(asked),
+          'gen_ai.output.messages': JSON.stringify([call]),
+          'gen_ai.usage.input_tokens': 100,
+          'gen_ai.usage.output_tokens': 10,
+        });
+        span('execute_tool lookup', {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'lookup',
+          'gen_ai.tool.call.id': `call-${i}`,
+          'gen_ai.tool.call.arguments': JSON.stringify({ sku: i }),
+          'gen_ai.tool.call.result': '12',
+        });
+        span('chat gpt', {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.input.messages': JSON.stringify(withTool),
+          'gen_ai.output.messages': JSON.stringify([{ ...answer, finish_reason: 'stop' }]),
+          'gen_ai.usage.input_tokens': 120,
+          'gen_ai.usage.output_tokens': 20,
+        });
+      },
+    );
+    histories.set(conversationId, [...withTool, answer]);
+  }
   const spans = memory.getFinishedSpans();
   trace.disable();
   context.disable();
@@ -64,14 +132,20 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** Mapping throughput: spans mapped per second (median of rounds). */
-function benchMapping(spans: ReadableSpan[]): number {
-  const options = { environment: 'development', maxFieldLength: 32_768 };
-  for (let i = 0; i < 5; i++) toConversationPlans(spans, options);
+/** Mapping throughput: spans mapped per second (median of rounds); `genAi` maps zero-code spans. */
+function benchMapping(spans: ReadableSpan[], genAi = false): number {
+  // A fresh memory each round: every round maps every message, as the first reading does.
+  const options = () => ({
+    environment: 'development',
+    maxFieldLength: 32_768,
+    genAi,
+    genAiHistory: new GenAiHistory(),
+  });
+  for (let i = 0; i < 5; i++) toConversationPlans(spans, options());
   const rates: number[] = [];
   for (let round = 0; round < 15; round++) {
     const start = process.hrtime.bigint();
-    toConversationPlans(spans, options);
+    toConversationPlans(spans, options());
     rates.push(spans.length / (Number(process.hrtime.bigint() - start) / 1e9));
   }
   return median(rates);
@@ -83,6 +157,11 @@ export async function benchExporter(): Promise<void> {
   console.log('\nExporter: mapping (pure, no I/O)');
   console.log(
     `  toConversationPlans   ${Math.round(mapping).toLocaleString('en')} spans/s  (${spans.length} spans, target ≥ 200,000)`,
+  );
+  const genAiSpans = makeGenAiSpans(5_000, 500);
+  const genAi = benchMapping(genAiSpans, true);
+  console.log(
+    `  zero code (GenAI)     ${Math.round(genAi).toLocaleString('en')} spans/s  (${genAiSpans.length} Vercel AI SDK-shaped spans, history up to 41 messages a call; ${(genAi / mapping).toFixed(2)}× the decorated spans' rate)`,
   );
 
   const { plans } = toConversationPlans(spans, { environment: 'development', maxFieldLength: 32_768 });
