@@ -20,6 +20,7 @@ describe('README', () => {
   for (const [marker, file] of [
     ['existing-setup', 'examples/existing-setup/telemetry.ts'],
     ['existing-setup-2x', 'examples/existing-setup/telemetry-2x.ts'],
+    ['zero-code', 'examples/zero-code/telemetry.ts'],
   ] as const) {
     it(`shows the ${marker} snippet exactly as ${file}, which the build compiles`, () => {
       const source = readFileSync(resolve(ROOT, file), 'utf8');
