@@ -7,9 +7,11 @@ import { DeliveryQueue } from '../delivery/delivery-queue';
 import type { DeliveryStats } from '../delivery/delivery-stats';
 import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
 import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
-import { toConversationPlans } from '../mapping/mapping';
+import { type MappingOptions, toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
 import { BearerCheck } from './bearer-check';
+import { GenAiJoin } from './genai-join';
+import type { DecodedLogs } from './otlp-logs';
 import type { DecodedTraces } from './otlp-spans';
 import { SettledItems } from './settled-items';
 
@@ -102,13 +104,10 @@ export class BridgeCore {
   private readonly transport: Transport;
   private readonly maxQueueBytes: number;
   private readonly answerWithinMillis: number;
-  private readonly environment: 'production' | 'development';
-  private readonly maxFieldLength: number;
-  private readonly traceLinks: boolean;
-  private readonly genAi: boolean;
-  private readonly genAiConversationKeys: readonly string[];
-  /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
-  private readonly genAiHistory = new GenAiHistory();
+  /** How spans are mapped, with the memory of GenAI items handed over (see `GenAiHistory`). */
+  private readonly mapping: MappingOptions;
+  /** Zero code: LLM call spans joined to their GenAI events (OTLP logs); undefined when off. */
+  private readonly join: GenAiJoin | undefined;
   /** Hides the API key in anything the bridge says. */
   readonly redact: (text: string) => string;
   private closing = false;
@@ -137,11 +136,16 @@ export class BridgeCore {
       maxAgeMillis: options.rememberSettledMillis ?? 24 * 60 * 60_000,
       maxBytes: options.rememberSettledBytes ?? 64 * 1024 * 1024,
     });
-    this.environment = config.environment;
-    this.maxFieldLength = config.maxFieldLength;
-    this.traceLinks = config.traceLinks;
-    this.genAi = config.genAi;
-    this.genAiConversationKeys = config.genAiConversationAttributes;
+    const { environment, maxFieldLength, traceLinks, genAi, genAiConversationAttributes } = config;
+    this.mapping = {
+      environment,
+      maxFieldLength,
+      traceLinks,
+      genAi,
+      genAiHistory: new GenAiHistory(),
+      genAiConversationKeys: genAiConversationAttributes,
+    };
+    this.join = genAi ? new GenAiJoin(genAiConversationAttributes) : undefined;
   }
 
   /** Whether an `Authorization` value carries the bridge's token (see {@link BearerCheck}); a refusal is counted. */
@@ -166,7 +170,24 @@ export class BridgeCore {
 
   /** Delivers one request's spans and decides the answer; counts it. */
   async export(traces: DecodedTraces): Promise<ExportOutcome> {
-    const outcome = await this.deliver(traces);
+    const spans = this.join?.spans(traces.spans) ?? traces.spans;
+    return this.counted(await this.deliver({ spans, unreadable: traces.unreadable }));
+  }
+
+  /**
+   * Takes one logs request: its GenAI events wait for their spans, or complete spans already read
+   * (delivered now); other log records are not AgentSight's. Counts it; `rejectedSpans` of the
+   * answer is then the log records that could not be read.
+   */
+  async exportLogs(logs: DecodedLogs): Promise<ExportOutcome> {
+    const late = this.join?.lateSpans(logs.events) ?? [];
+    const delivered = late.length === 0 ? undefined : await this.deliver({ spans: late, unreadable: [] });
+    if (delivered?.kind === 'retry') return this.counted(delivered);
+    const message = logs.unreadable > 0 ? `${logs.unreadable} log record(s) nest values too deep to read` : '';
+    return this.counted({ kind: 'accepted', rejectedSpans: logs.unreadable, message });
+  }
+
+  private counted(outcome: ExportOutcome): ExportOutcome {
     if (outcome.kind === 'accepted') {
       this.requests.accepted += 1;
       this.requests.rejectedSpans += outcome.rejectedSpans;
@@ -187,14 +208,7 @@ export class BridgeCore {
   }
 
   private async deliver(traces: DecodedTraces): Promise<ExportOutcome> {
-    const mapped = toConversationPlans(traces.spans, {
-      environment: this.environment,
-      maxFieldLength: this.maxFieldLength,
-      traceLinks: this.traceLinks,
-      genAi: this.genAi,
-      genAiHistory: this.genAiHistory,
-      genAiConversationKeys: this.genAiConversationKeys,
-    });
+    const mapped = toConversationPlans(traces.spans, this.mapping);
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.
     const unreadable = [...traces.unreadable, ...mapped.dropped];

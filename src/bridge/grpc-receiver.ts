@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
 import type * as Grpc from '@grpc/grpc-js';
-import type { BridgeCore } from './bridge-core';
+import type { BridgeCore, ExportOutcome } from './bridge-core';
 import { retryStatusDetails } from './grpc-status';
-import { traceTypes } from './otlp-schema';
-import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
+import { decodeLogsRequest } from './otlp-logs';
+import { logsTypes, traceTypes } from './otlp-schema';
+import { type DecodedTraces, decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
 
-/** The OTLP trace service's one method. */
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+/** The OTLP trace and logs services' one method each. */
+const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 
 /**
  * Loads @grpc/grpc-js, an optional peer dependency: only the bridge's gRPC port needs it, so a
@@ -20,7 +22,7 @@ function loadGrpc(): typeof Grpc {
   }
 }
 
-/** The OTLP/gRPC side: `TraceService/Export` (gzip as gRPC negotiates it), bearer token in metadata. */
+/** The OTLP/gRPC side: `TraceService/Export` and `LogsService/Export` (gzip as gRPC negotiates it), bearer token in metadata. */
 export interface GrpcReceiver {
   /** Binds and starts; resolves with the port (useful with 0). */
   listen(host: string, port: number): Promise<number>;
@@ -33,9 +35,9 @@ export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): Grpc
   const grpc = loadGrpc();
   const server = new grpc.Server({ 'grpc.max_receive_message_length': maxBodyBytes });
   const identity = (value: Buffer) => value;
-  const definition: Grpc.ServiceDefinition = {
+  const method = (path: string): Grpc.ServiceDefinition => ({
     Export: {
-      path: EXPORT_PATH,
+      path,
       requestStream: false,
       responseStream: false,
       requestSerialize: identity,
@@ -43,46 +45,53 @@ export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): Grpc
       responseSerialize: identity,
       responseDeserialize: identity,
     },
-  };
-  const exportCall = (call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) => {
-    const authorization = call.metadata.get('authorization')[0];
-    if (!core.isAuthorized(typeof authorization === 'string' ? authorization : undefined, call.getPeer())) {
-      core.refused();
-      callback({ code: grpc.status.UNAUTHENTICATED, details: 'a valid bearer token is required' });
-      return;
-    }
-    let traces: ReturnType<typeof decodeTraceRequest>;
-    try {
-      traces = decodeTraceRequest(call.request, false);
-    } catch (error) {
-      core.refused();
-      const details = error instanceof OtlpDecodeError ? error.message : 'unreadable request';
-      callback({ code: grpc.status.INVALID_ARGUMENT, details });
-      return;
-    }
-    core.export(traces).then(
-      (outcome) => {
-        if (outcome.kind === 'retry') {
-          const details = `AgentSight is not taking data now (${outcome.why}); retry in ${outcome.afterSeconds} s`;
-          const metadata = new grpc.Metadata();
-          metadata.set(
-            'grpc-status-details-bin',
-            retryStatusDetails(grpc.status.UNAVAILABLE, details, outcome.afterSeconds),
-          );
-          callback({ code: grpc.status.UNAVAILABLE, details, metadata });
-          return;
-        }
-        const partial =
-          outcome.rejectedSpans > 0
-            ? { partial_success: { rejected_spans: outcome.rejectedSpans, error_message: outcome.message } }
-            : {};
-        const { response: TraceResponseType } = traceTypes();
-        callback(null, Buffer.from(TraceResponseType.encode(TraceResponseType.fromObject(partial)).finish()));
-      },
-      (error: unknown) => callback({ code: grpc.status.INTERNAL, details: core.redact(String(error)) }),
-    );
-  };
-  server.addService(definition, { Export: exportCall as Grpc.UntypedHandleCall });
+  });
+  /** One Export call of either service: checked, decoded, delivered, answered in the service's type. */
+  const exportCall =
+    (signal: 'traces' | 'logs') =>
+    (call: Grpc.ServerUnaryCall<Buffer, Buffer>, callback: Grpc.sendUnaryData<Buffer>) => {
+      const authorization = call.metadata.get('authorization')[0];
+      if (!core.isAuthorized(typeof authorization === 'string' ? authorization : undefined, call.getPeer())) {
+        core.refused();
+        callback({ code: grpc.status.UNAUTHENTICATED, details: 'a valid bearer token is required' });
+        return;
+      }
+      let work: () => Promise<ExportOutcome>;
+      try {
+        const logs = signal === 'logs' ? decodeLogsRequest(call.request, false) : undefined;
+        const traces = logs === undefined ? decodeTraceRequest(call.request, false) : undefined;
+        work = () => (logs !== undefined ? core.exportLogs(logs) : core.export(traces as DecodedTraces));
+      } catch (error) {
+        core.refused();
+        const details = error instanceof OtlpDecodeError ? error.message : 'unreadable request';
+        callback({ code: grpc.status.INVALID_ARGUMENT, details });
+        return;
+      }
+      work().then(
+        (outcome) => {
+          if (outcome.kind === 'retry') {
+            const details = `AgentSight is not taking data now (${outcome.why}); retry in ${outcome.afterSeconds} s`;
+            const metadata = new grpc.Metadata();
+            metadata.set(
+              'grpc-status-details-bin',
+              retryStatusDetails(grpc.status.UNAVAILABLE, details, outcome.afterSeconds),
+            );
+            callback({ code: grpc.status.UNAVAILABLE, details, metadata });
+            return;
+          }
+          const count = signal === 'logs' ? 'rejected_log_records' : 'rejected_spans';
+          const partial =
+            outcome.rejectedSpans > 0
+              ? { partial_success: { [count]: outcome.rejectedSpans, error_message: outcome.message } }
+              : {};
+          const { response } = signal === 'logs' ? logsTypes() : traceTypes();
+          callback(null, Buffer.from(response.encode(response.fromObject(partial)).finish()));
+        },
+        (error: unknown) => callback({ code: grpc.status.INTERNAL, details: core.redact(String(error)) }),
+      );
+    };
+  server.addService(method(TRACE_EXPORT_PATH), { Export: exportCall('traces') as Grpc.UntypedHandleCall });
+  server.addService(method(LOGS_EXPORT_PATH), { Export: exportCall('logs') as Grpc.UntypedHandleCall });
   return {
     listen: (host, port) =>
       new Promise((resolve, reject) => {

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import type { BridgeCore, ExportOutcome } from './bridge-core';
-import { traceTypes } from './otlp-schema';
+import { decodeLogsRequest } from './otlp-logs';
+import { logsTypes, traceTypes } from './otlp-schema';
 import { decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight-bridge' });
@@ -11,10 +12,16 @@ interface Answer {
   status: number;
   headers?: Record<string, string>;
   text?: string;
-  /** An export's outcome, encoded in the request's own encoding. */
+  /** An export's outcome, encoded in the request's own encoding, for its signal. */
   outcome?: ExportOutcome;
   json?: boolean;
+  signal?: Signal;
 }
+
+/** What an OTLP request carries: the bridge reads traces, and the GenAI events among logs. */
+type Signal = 'traces' | 'logs';
+
+const PATHS: Readonly<Record<string, Signal>> = { '/v1/traces': 'traces', '/v1/logs': 'logs' };
 
 function readBody(request: IncomingMessage, limit: number): Promise<Buffer | 'too_large'> {
   return new Promise((resolve, reject) => {
@@ -67,7 +74,9 @@ async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: 
       }),
     };
   }
-  if (url.pathname !== '/v1/traces') return refuse(core, request, 404, 'Not found: the bridge takes POST /v1/traces');
+  const signal = Object.hasOwn(PATHS, url.pathname) ? PATHS[url.pathname] : undefined;
+  if (signal === undefined)
+    return refuse(core, request, 404, 'Not found: the bridge takes POST /v1/traces and /v1/logs');
   if (request.method !== 'POST') return refuse(core, request, 405, 'POST only', { allow: 'POST' });
   if (!core.isAuthorized(request.headers.authorization, request.socket.remoteAddress ?? 'unknown')) {
     return refuse(core, request, 401, 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
@@ -94,15 +103,33 @@ async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: 
     core.refused();
     return { status: 413, text: `the body is over ${maxBodyBytes} bytes` };
   }
-  let traces: ReturnType<typeof decodeTraceRequest>;
+  let work: () => Promise<ExportOutcome>;
   try {
-    traces = decodeTraceRequest(body, json);
+    if (signal === 'logs') {
+      const logs = decodeLogsRequest(body, json);
+      work = () => core.exportLogs(logs);
+    } else {
+      const traces = decodeTraceRequest(body, json);
+      work = () => core.export(traces);
+    }
   } catch (error) {
     if (!(error instanceof OtlpDecodeError)) throw error;
     core.refused();
     return { status: 400, text: error.message };
   }
-  return { status: 200, outcome: await core.export(traces), json };
+  return { status: 200, outcome: await work(), json, signal };
+}
+
+/** The accepted answer of a signal, in protobuf or JSON: `partial_success` only when something was rejected. */
+function acceptedBody(signal: Signal, json: boolean, rejected: number, message: string): Buffer | string {
+  const count = signal === 'logs' ? 'rejected_log_records' : 'rejected_spans';
+  if (json) {
+    const camel = signal === 'logs' ? 'rejectedLogRecords' : 'rejectedSpans';
+    return JSON.stringify(rejected > 0 ? { partialSuccess: { [camel]: String(rejected), errorMessage: message } } : {});
+  }
+  const { response } = signal === 'logs' ? logsTypes() : traceTypes();
+  const partial = rejected > 0 ? { partial_success: { [count]: rejected, error_message: message } } : {};
+  return Buffer.from(response.encode(response.fromObject(partial)).finish());
 }
 
 function respond(response: ServerResponse, answer: Answer): void {
@@ -116,20 +143,9 @@ function respond(response: ServerResponse, answer: Answer): void {
     return;
   }
   if (outcome?.kind === 'accepted') {
-    const partial =
-      outcome.rejectedSpans > 0 ? { rejected_spans: outcome.rejectedSpans, error_message: outcome.message } : undefined;
-    if (answer.json) {
-      const body = partial
-        ? { partialSuccess: { rejectedSpans: String(partial.rejected_spans), errorMessage: partial.error_message } }
-        : {};
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(body));
-    } else {
-      const { response: TraceResponseType } = traceTypes();
-      const message = TraceResponseType.fromObject(partial ? { partial_success: partial } : {});
-      response.writeHead(200, { 'content-type': 'application/x-protobuf' });
-      response.end(Buffer.from(TraceResponseType.encode(message).finish()));
-    }
+    const json = answer.json === true;
+    response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' });
+    response.end(acceptedBody(answer.signal ?? 'traces', json, outcome.rejectedSpans, outcome.message));
     return;
   }
   const type = answer.text?.startsWith('{') ? 'application/json' : 'text/plain; charset=utf-8';
@@ -137,7 +153,7 @@ function respond(response: ServerResponse, answer: Answer): void {
   response.end(answer.text ?? '');
 }
 
-/** The OTLP/HTTP side: `POST /v1/traces` (protobuf or JSON, gzip or not) and `GET /healthz`. */
+/** The OTLP/HTTP side: `POST /v1/traces` and `/v1/logs` (protobuf or JSON, gzip or not) and `GET /healthz`. */
 export interface HttpReceiver {
   readonly server: Server;
   /** Stops taking connections and waits for the requests in progress to be answered. */

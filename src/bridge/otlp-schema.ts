@@ -2,14 +2,14 @@ import type { Type } from 'protobufjs';
 import { loadProtobuf } from './protobuf';
 
 /*
- * The OTLP trace messages the bridge reads and answers, as protobuf definitions for protobufjs.
- * The field numbers are the wire format of opentelemetry-proto v1 (trace/v1/trace.proto,
+ * The OTLP trace and logs messages the bridge reads and answers, as protobuf definitions for protobufjs.
+ * The field numbers are the wire format of opentelemetry-proto v1 (trace/v1/trace.proto, logs/v1/logs.proto,
  * common/v1/common.proto, resource/v1/resource.proto, collector/trace/v1/trace_service.proto);
  * only what the bridge needs is declared (unknown fields are skipped by any protobuf decoder).
  * Written here because no kept package ships them any more: @opentelemetry/otlp-transformer
  * encodes by hand since 0.200 and has no request decoder.
  */
-const OTLP_TRACE_PROTO = `
+const OTLP_PROTO = `
 syntax = "proto3";
 package otlp;
 
@@ -51,21 +51,48 @@ message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans =
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
 message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+
+message LogRecord {
+  fixed64 time_unix_nano = 1;
+  fixed64 observed_time_unix_nano = 11;
+  int32 severity_number = 2;
+  string severity_text = 3;
+  AnyValue body = 5;
+  repeated KeyValue attributes = 6;
+  fixed32 flags = 8;
+  bytes trace_id = 9;
+  bytes span_id = 10;
+  string event_name = 12;
+}
+message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; }
+message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; }
+message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
+message ExportLogsPartialSuccess { int64 rejected_log_records = 1; string error_message = 2; }
+message ExportLogsServiceResponse { ExportLogsPartialSuccess partial_success = 1; }
 `;
 
 let types: { readonly request: Type; readonly response: Type } | undefined;
+let logTypes: { readonly request: Type; readonly response: Type } | undefined;
 
 /**
  * `ExportTraceServiceRequest` (what `POST /v1/traces` carries) and `ExportTraceServiceResponse`
  * (what it answers), parsed on first use: protobufjs is loaded only where the bridge runs.
  */
 export function traceTypes(): { readonly request: Type; readonly response: Type } {
-  if (types === undefined) {
-    const root = loadProtobuf().parse(OTLP_TRACE_PROTO, { keepCase: true }).root;
-    types = {
-      request: root.lookupType('otlp.ExportTraceServiceRequest'),
-      response: root.lookupType('otlp.ExportTraceServiceResponse'),
-    };
-  }
+  types ??= typesOf('Trace');
   return types;
+}
+
+/** `ExportLogsServiceRequest` (what `POST /v1/logs` carries) and its response, parsed on first use. */
+export function logsTypes(): { readonly request: Type; readonly response: Type } {
+  logTypes ??= typesOf('Logs');
+  return logTypes;
+}
+
+function typesOf(signal: 'Trace' | 'Logs'): { readonly request: Type; readonly response: Type } {
+  const root = loadProtobuf().parse(OTLP_PROTO, { keepCase: true }).root;
+  return {
+    request: root.lookupType(`otlp.Export${signal}ServiceRequest`),
+    response: root.lookupType(`otlp.Export${signal}ServiceResponse`),
+  };
 }

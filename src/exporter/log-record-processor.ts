@@ -1,4 +1,5 @@
 import type { SpanContext } from '@opentelemetry/api';
+import { isGenAiEventName } from '../mapping/genai/genai-events';
 import { keepGenAiEvent } from './genai-events';
 
 /** What this processor reads of a log record, on any `@opentelemetry/sdk-logs` line. */
@@ -32,7 +33,7 @@ export class AgentSightLogRecordProcessor {
     try {
       const spanId = logRecord.spanContext?.spanId;
       const name = logRecord.eventName ?? logRecord.attributes?.['event.name'];
-      if (spanId === undefined || typeof name !== 'string' || !name.startsWith('gen_ai.')) return;
+      if (spanId === undefined || !isGenAiEventName(name)) return;
       keepGenAiEvent(spanId, name, logRecord.body, logRecord.attributes ?? {});
     } catch {
       // A log record we cannot read is not ours to fail on: telemetry never breaks the app.

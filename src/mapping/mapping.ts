@@ -135,6 +135,18 @@ function membershipsOf(spans: readonly ReadableSpan[], options: MappingOptions):
   });
 }
 
+/**
+ * For each span, the GenAI conversation it belongs to (itself or through an ancestor in these
+ * spans), or undefined: decorated turns, their GenAI descendants and spans of no conversation.
+ */
+export function genAiConversationsOf(
+  spans: readonly ReadableSpan[],
+  options: Pick<MappingOptions, 'genAiConversationKeys'>,
+): (string | undefined)[] {
+  const memberships = membershipsOf(spans, { environment: '', maxFieldLength: 0, ...options, genAi: true });
+  return memberships.map((membership) => (membership?.genAi === true ? membership.id : undefined));
+}
+
 function groupByConversation(
   spans: readonly ReadableSpan[],
   memberships: readonly Membership[],

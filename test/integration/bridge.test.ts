@@ -1,9 +1,17 @@
 import { gzipSync } from 'node:zlib';
 import { Metadata, status } from '@grpc/grpc-js';
+import { context, trace } from '@opentelemetry/api';
+import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonLogsSerializer, JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import {
+  BatchLogRecordProcessor,
+  InMemoryLogRecordExporter,
+  LoggerProvider,
+  SimpleLogRecordProcessor,
+} from '@opentelemetry/sdk-logs';
 import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { trackAction, trackConversation } from 'agentsight-otel';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
@@ -115,6 +123,91 @@ describe('the bridge: OTLP/HTTP in, AgentSight out', function () {
       .store.recordsOf('via-grpc')
       .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
     expect(story).to.deep.equal(['conversation', 'end_user: Over gRPC?', 'agent: Yes.']);
+  });
+
+  /**
+   * A zero-code LLM call as the JS OpenAI instrumentation reports it: a span with no content
+   * inside the app's turn span (which names the conversation), and the messages as log records.
+   */
+  function zeroCodeCall(conversationId: string, logs: LoggerProvider): void {
+    const tracer = trace.getTracer('app');
+    const logger = logs.getLogger('openai');
+    tracer.startActiveSpan('chat turn', { attributes: { 'gen_ai.conversation.id': conversationId } }, (turn) => {
+      tracer.startActiveSpan('chat gpt-test', { attributes: { 'gen_ai.operation.name': 'chat' } }, (call) => {
+        const at = context.active();
+        logger.emit({ attributes: { 'event.name': 'gen_ai.user.message' }, body: { content: 'Hello?' }, context: at });
+        logger.emit({
+          attributes: { 'event.name': 'gen_ai.choice' },
+          body: { finish_reason: 'stop', index: 0, message: { content: 'Hello!' } },
+          context: at,
+        });
+        call.setAttributes({ 'gen_ai.usage.input_tokens': 7, 'gen_ai.usage.output_tokens': 3 });
+        call.end();
+      });
+      turn.end();
+    });
+  }
+
+  const zeroCodeStory = (id: string) =>
+    receiver()
+      .store.recordsOf(id)
+      .map((r) =>
+        r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : String(r.body.action_name ?? r.kind),
+      );
+
+  it('zero code over OTLP/gRPC: GenAI events (LogsService) that come before their span are joined to it', async () => {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${TOKEN}`);
+    const url = `http://127.0.0.1:${bridge.grpcPort}`;
+    const logs = new LoggerProvider({
+      processors: [new BatchLogRecordProcessor({ exporter: new GrpcLogExporter({ url, metadata }) })],
+    });
+    const tracing = startTracing([new BatchSpanProcessor(new GrpcExporter({ url, metadata }))]);
+    try {
+      zeroCodeCall('zero-grpc', logs);
+      await logs.forceFlush(); // the events first
+    } finally {
+      await stopTracing(tracing);
+      await logs.shutdown();
+    }
+    expect(zeroCodeStory('zero-grpc')).to.deep.equal([
+      'conversation',
+      'end_user: Hello?',
+      'agent: Hello!',
+      'token_usage',
+    ]);
+  });
+
+  it('zero code over OTLP/HTTP JSON: GenAI events (/v1/logs) that come after their span complete it, and the answer is a logs answer', async () => {
+    const memory = new InMemoryLogRecordExporter();
+    const logs = new LoggerProvider({ processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+    const tracing = startTracing();
+    let spans: ReadableSpan[];
+    try {
+      zeroCodeCall('zero-json', logs);
+      spans = tracing.spans();
+    } finally {
+      await stopTracing(tracing);
+    }
+    expect(
+      (await send(bridge, JsonTraceSerializer.serializeRequest(spans) as Uint8Array, { json: true })).status,
+    ).to.equal(200);
+    expect(zeroCodeStory('zero-json')).to.deep.equal(['conversation', 'token_usage']);
+    const body = JsonLogsSerializer.serializeRequest(memory.getFinishedLogRecords()) as Uint8Array;
+    const response = await fetch(`${bridge.url}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body,
+    });
+    expect(response.status).to.equal(200);
+    expect(await response.json()).to.deep.equal({});
+    expect(zeroCodeStory('zero-json')).to.deep.equal([
+      'conversation',
+      'token_usage',
+      'end_user: Hello?',
+      'agent: Hello!',
+    ]);
+    await logs.shutdown();
   });
 
   it('answers gRPC UNAVAILABLE with a RetryInfo while AgentSight is down, and UNAUTHENTICATED without the token', async () => {

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bridge, startBridge } from 'agentsight-otel/bridge';
+import { expect } from 'chai';
+import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
+import { cachedTool, freePorts, type RunningProcess, runNode, runProgram } from '../helpers/processes';
+import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+
+const TOKEN = 'zero-code-collector-token-0123456789';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const QUESTIONS = ['Hello', 'calculate 6*7', 'Thanks']; // the history grows turn after turn
+
+/** What each conversation must look like at AgentSight. */
+function expectedStory(id: string): string[] {
+  return [
+    `end_user: [${id}] Hello`,
+    `agent: You said: [${id}] Hello.`,
+    'tokens 20/5',
+    `end_user: [${id}] calculate 6*7`,
+    'action calculator → 42',
+    'agent: The result is 42.',
+    'tokens 40/10',
+    `end_user: [${id}] Thanks`,
+    `agent: You said: [${id}] Thanks.`,
+    'tokens 20/5',
+  ];
+}
+
+/*
+ * Zero code through a real OpenTelemetry Collector (collector/config.yaml: traces and logs) to the
+ * bridge and the receiver, from apps with no AgentSight code at all: Python `openai` +
+ * `opentelemetry-instrumentation-openai-v2` (messages on spans), and Node `openai` +
+ * `@opentelemetry/instrumentation-openai` (messages only as log records, which the bridge joins to
+ * their spans whichever comes first). The model is a loopback OpenAI double; each app names its
+ * turns' conversation with `gen_ai.conversation.id` on its own span.
+ */
+describe('zero code through a real Collector and the bridge', function () {
+  this.timeout(300_000);
+  // The receiver stores every request (no idempotency): anything sent twice would show.
+  const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
+  let collectorBinary: string | undefined;
+  let python: string | undefined;
+  let running: RunningProcess[] = [];
+  let bridge: Bridge | undefined;
+  let double: OpenAiDouble | undefined;
+  let storage: string | undefined;
+
+  before(function () {
+    this.timeout(1_200_000);
+    collectorBinary = cachedTool('scripts/collector.sh');
+    python = cachedTool('scripts/python-env.sh', []);
+    if (collectorBinary === undefined || python === undefined) {
+      console.warn('    (skipped: the Collector or the Python environment cannot be built here; see .ci/run)');
+      this.skip();
+    }
+  });
+
+  afterEach(async () => {
+    await Promise.all(running.map((p) => p.stop()));
+    running = [];
+    await bridge?.close();
+    await double?.close();
+    if (storage) rmSync(storage, { recursive: true, force: true });
+  });
+
+  /** The OpenAI double, the bridge and the Collector; returns the Collector's OTLP/HTTP endpoint. */
+  async function pipeline(): Promise<string> {
+    const [bridgePort, otlpPort] = (await freePorts(2)) as [number, number];
+    storage = mkdtempSync(join(tmpdir(), 'agentsight-zero-code-'));
+    double = await startOpenAiDouble();
+    bridge = await startBridge({ apiKey: TEST_API_KEY, endpoint: receiver().url, token: TOKEN, port: bridgePort });
+    const collector = runProgram(collectorBinary as string, ['--config', 'collector/config.yaml'], {
+      AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
+      AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: '127.0.0.1:0',
+      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
+      COLLECTOR_OTLP_HTTP: `127.0.0.1:${otlpPort}`,
+      COLLECTOR_STORAGE: storage,
+    });
+    running.push(collector);
+    await collector.waitFor(/Everything is ready/, 30_000);
+    return `http://127.0.0.1:${otlpPort}`;
+  }
+
+  const story = (id: string) =>
+    receiver()
+      .store.recordsOf(id)
+      .filter((r) => r.kind !== 'conversation')
+      .map((r) => {
+        const b = r.body as Record<string, unknown>;
+        if (r.kind === 'message') return `${b.sender}: ${b.content}`;
+        if (b.action_name === 'token_usage') {
+          const m = b.metadata as Record<string, number>;
+          return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
+        }
+        return `action ${b.action_name} → ${b.response}`;
+      });
+
+  /** Waits for every record, then checks each conversation and that nothing came twice or was lost. */
+  async function expectConversations(conversations: string[]): Promise<void> {
+    const total = conversations.length * (expectedStory('x').length + 1);
+    const deadline = Date.now() + 60_000;
+    while (receiver().store.records.length < total && Date.now() < deadline) await sleep(250);
+    await sleep(1_500); // anything sent twice would arrive now
+    for (const id of conversations) expect(story(id), id).to.deep.equal(expectedStory(id));
+    expect(receiver().store.records.length, 'nothing stored twice, nothing else').to.equal(total);
+    const dropped = (bridge as Bridge).stats().dropped;
+    expect(
+      Object.values(dropped).reduce((a, b) => a + b, 0),
+      JSON.stringify(dropped),
+    ).to.equal(0);
+  }
+
+  it('Python openai-v2: every question, tool call and answer once, in order, with tokens per turn', async () => {
+    const endpoint = await pipeline();
+    const app = runProgram(
+      python as string,
+      [
+        'test/fixtures/python/genai_app.py',
+        '--base-url',
+        (double as OpenAiDouble).baseURL,
+        '--conversations',
+        '2',
+        ...QUESTIONS,
+      ],
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_SEMCONV_STABILITY_OPT_IN: 'gen_ai_latest_experimental',
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'span_and_event',
+      },
+    );
+    running.push(app);
+    expect(await app.exited(), app.output()).to.equal(0);
+    await expectConversations(['py-genai-1', 'py-genai-2']);
+  });
+
+  it('Node openai with its messages as log records: joined to their spans in the bridge, each item once', async () => {
+    const endpoint = await pipeline();
+    const app = runNode('build/test/fixtures/zero-code-node-app.js', [(double as OpenAiDouble).baseURL, ...QUESTIONS], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    });
+    running.push(app);
+    expect(await app.exited(), app.output()).to.equal(0);
+    await expectConversations(['node-genai-1', 'node-genai-2']);
+  });
+});
