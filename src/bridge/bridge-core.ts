@@ -5,15 +5,15 @@ import { loggable, redactor } from '../common/log-text';
 import { channelSettingsFor } from '../delivery/delivery-channel';
 import { DeliveryQueue } from '../delivery/delivery-queue';
 import type { DeliveryStats } from '../delivery/delivery-stats';
-import { DeliveryTicket, type TicketOutcome } from '../delivery/delivery-ticket';
+import { DeliveryTicket } from '../delivery/delivery-ticket';
 import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { type MappingOptions, toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
 import { BearerCheck } from './bearer-check';
+import { ExactlyOnce } from './exactly-once';
 import { GenAiJoin } from './genai-join';
 import type { DecodedLogs } from './otlp-logs';
 import type { DecodedTraces } from './otlp-spans';
-import { SettledItems } from './settled-items';
 
 /** Counts of what the bridge answered, over both protocols. */
 export interface BridgeRequestCounts {
@@ -116,10 +116,8 @@ export class BridgeCore {
   /** Traces of LLM calls with messages that named no conversation (zero code), each counted once. */
   private noConversation = 0;
   private readonly unnamedTraces = new UnnamedTraces();
-  /** Items this bridge settled for good, by Idempotency-Key. */
-  private readonly settled: SettledItems;
-  /** Items handed to delivery by some request and not yet ended, by Idempotency-Key. */
-  private readonly inProgress = new Set<string>();
+  /** Items this bridge settled for good or is delivering now, by Idempotency-Key. */
+  private readonly once: ExactlyOnce;
 
   /** Throws {@link AgentSightConfigError} for an unusable key, endpoint or token: a service should not start then. */
   constructor(options: BridgeCoreOptions) {
@@ -132,7 +130,7 @@ export class BridgeCore {
     this.queue = new DeliveryQueue(this.transport, settings.delivery, this.redact);
     this.maxQueueBytes = settings.delivery.maxQueueBytes;
     this.answerWithinMillis = options.answerWithinMillis ?? 10_000;
-    this.settled = new SettledItems({
+    this.once = new ExactlyOnce({
       maxAgeMillis: options.rememberSettledMillis ?? 24 * 60 * 60_000,
       maxBytes: options.rememberSettledBytes ?? 64 * 1024 * 1024,
     });
@@ -219,8 +217,8 @@ export class BridgeCore {
     if (stats.queuedBytes > this.maxQueueBytes * QUEUE_HIGH_WATER) return this.retry('the queue is full');
     if (this.queue.unavailableFor() !== undefined) return this.retry(`the API is unavailable (${stats.circuit})`);
 
-    const fresh = this.withoutSettledItems(plans);
-    const ticket = new DeliveryTicket((key, outcome) => this.itemEnded(key, outcome));
+    const fresh = this.once.withoutSettledItems(plans);
+    const ticket = new DeliveryTicket((key, outcome) => this.once.itemEnded(key, outcome));
     this.queue.enqueue(fresh.plans, ticket);
     await untilSettledOrHeldBack(ticket, this.queue, this.answerWithinMillis);
     if (ticket.pending > 0) {
@@ -241,49 +239,6 @@ export class BridgeCore {
       rejectedSpans: unreadable.length + ticket.rejected + fresh.rejectedBefore + files,
       message: reasons.join('; ').slice(0, 2_000),
     };
-  }
-
-  /**
-   * The plans without the items this bridge already settled (a Collector resending a batch after
-   * a 503 or a restart) and without those another request of it is delivering now (they are
-   * answered "retry": by the resend, they have settled). Plans left with no items are left out,
-   * so no conversation record goes alone.
-   */
-  private withoutSettledItems(plans: readonly ConversationPlan[]): {
-    plans: ConversationPlan[];
-    elsewhere: number;
-    rejectedBefore: number;
-  } {
-    let elsewhere = 0;
-    let rejectedBefore = 0;
-    const kept: ConversationPlan[] = [];
-    for (const plan of plans) {
-      if (plan.initializeOnly === true) {
-        kept.push(plan);
-        continue;
-      }
-      const items = plan.items.filter((item) => {
-        const key = item.idempotencyKey;
-        const before = this.settled.outcomeOf(key);
-        if (before === 'rejected') rejectedBefore += 1;
-        if (before !== undefined) return false;
-        if (this.inProgress.has(key)) {
-          elsewhere += 1;
-          return false;
-        }
-        this.inProgress.add(key);
-        return true;
-      });
-      if (items.length > 0) kept.push(items.length === plan.items.length ? plan : { ...plan, items });
-    }
-    return { plans: kept, elsewhere, rejectedBefore };
-  }
-
-  /** One ticketed item ended: remembered when for good, free to be sent again when returned. */
-  private itemEnded(key: string | undefined, outcome: TicketOutcome): void {
-    if (key === undefined) return;
-    this.inProgress.delete(key);
-    if (outcome !== 'returned') this.settled.remember(key, outcome);
   }
 
   /** Marks shutdown (new requests get "retry"); see {@link close} for the end. */
