@@ -56,8 +56,9 @@ function portFrom(value: number | undefined, variable: string, fallback: number 
 }
 
 /**
- * Starts the bridge: an OTLP traces receiver (HTTP `POST /v1/traces`, protobuf or JSON, gzip or
- * not; and OTLP/gRPC when `grpcPort` is set) that maps spans with the exporter's mapping and
+ * Starts the bridge: an OTLP receiver of traces and of the GenAI events among logs (HTTP
+ * `POST /v1/traces` and `/v1/logs`, protobuf or JSON, gzip or not; and OTLP/gRPC when `grpcPort`
+ * is set) that maps spans with the exporter's mapping and
  * delivers them with its delivery queue. It accepts a request only once its items are delivered
  * or rejected for good (rejections in `partial_success`); while AgentSight is unavailable it
  * answers HTTP 503 with `Retry-After` (gRPC UNAVAILABLE with RetryInfo) and gives the items back,

@@ -3,8 +3,9 @@ import { startBridge } from './bridge';
 
 const USAGE = `Usage: agentsight-otel bridge [options]
 
-An OTLP traces receiver (HTTP POST /v1/traces, protobuf or JSON, gzip; optionally gRPC) that sends
-the AgentSight spans it receives to AgentSight: point an OpenTelemetry Collector's exporter at it.
+An OTLP receiver (HTTP POST /v1/traces and /v1/logs, protobuf or JSON, gzip; optionally gRPC) that
+sends the conversations in the spans (and GenAI events) it receives to AgentSight: point an
+OpenTelemetry Collector's exporter at it.
 
 Environment:
   AGENTSIGHT_BRIDGE_TOKEN   bearer token senders must present (required, 16+ characters)
