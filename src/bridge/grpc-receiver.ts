@@ -6,6 +6,9 @@ import { decodeLogsRequest } from './otlp-logs';
 import { logsTypes, traceTypes } from './otlp-schema';
 import { type DecodedTraces, decodeTraceRequest, OtlpDecodeError } from './otlp-spans';
 
+/** How long a drain waits for calls in progress before the server is shut down hard. */
+const DRAIN_MILLIS = 5_000;
+
 /** The OTLP trace and logs services' one method each. */
 const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
@@ -100,6 +103,18 @@ export function createGrpcReceiver(core: BridgeCore, maxBodyBytes: number): Grpc
           error ? reject(error) : resolve(bound),
         );
       }),
-    drain: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+    // Graceful first; a connection that never closes (measured: an idle HTTP/2 session of a
+    // Collector that had gone) would otherwise hold close() forever.
+    drain: () =>
+      new Promise((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, DRAIN_MILLIS);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
   };
 }

@@ -11,18 +11,18 @@ const TOKEN = 'zero-code-collector-token-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const QUESTIONS = ['Hello', 'calculate 6*7', 'Thanks']; // the history grows turn after turn
 
-/** What each conversation must look like at AgentSight. */
+/** What each conversation must look like at AgentSight: its items by time, then its token counts by time. */
 function expectedStory(id: string): string[] {
   return [
     `end_user: [${id}] Hello`,
     `agent: You said: [${id}] Hello.`,
-    'tokens 20/5',
     `end_user: [${id}] calculate 6*7`,
     'action calculator → 42',
     'agent: The result is 42.',
-    'tokens 40/10',
     `end_user: [${id}] Thanks`,
     `agent: You said: [${id}] Thanks.`,
+    'tokens 20/5',
+    'tokens 40/10',
     'tokens 20/5',
   ];
 }
@@ -82,10 +82,16 @@ describe('zero code through a real Collector and the bridge', function () {
     return `http://127.0.0.1:${otlpPort}`;
   }
 
-  const story = (id: string) =>
-    receiver()
-      .store.recordsOf(id)
+  /**
+   * A conversation as AgentSight shows it: by timestamp. (The Collector sends traces and logs in
+   * separate requests in no set order, so a turn's token count can arrive before its messages.)
+   * Token counts are compared apart, in their own order: a count and the answer it came with
+   * share a timestamp.
+   */
+  const story = (id: string) => {
+    const lines = [...receiver().store.recordsOf(id)]
       .filter((r) => r.kind !== 'conversation')
+      .sort((a, b) => Date.parse(String(a.body.timestamp)) - Date.parse(String(b.body.timestamp)) || a.seq - b.seq)
       .map((r) => {
         const b = r.body as Record<string, unknown>;
         if (r.kind === 'message') return `${b.sender}: ${b.content}`;
@@ -95,6 +101,8 @@ describe('zero code through a real Collector and the bridge', function () {
         }
         return `action ${b.action_name} → ${b.response}`;
       });
+    return [...lines.filter((l) => !l.startsWith('tokens')), ...lines.filter((l) => l.startsWith('tokens'))];
+  };
 
   /** Waits for every record, then checks each conversation and that nothing came twice or was lost. */
   async function expectConversations(conversations: string[]): Promise<void> {
@@ -137,10 +145,14 @@ describe('zero code through a real Collector and the bridge', function () {
 
   it('Node openai with its messages as log records: joined to their spans in the bridge, each item once', async () => {
     const endpoint = await pipeline();
-    const app = runNode('build/test/fixtures/zero-code-node-app.js', [(double as OpenAiDouble).baseURL, ...QUESTIONS], {
-      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    });
+    const app = runNode(
+      'build/test/fixtures/zero-code-node-app.js',
+      ['collector', (double as OpenAiDouble).baseURL, ...QUESTIONS],
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      },
+    );
     running.push(app);
     expect(await app.exited(), app.output()).to.equal(0);
     await expectConversations(['node-genai-1', 'node-genai-2']);
