@@ -1,6 +1,16 @@
 import { isGenAiEventName } from '../mapping/genai/genai-events';
 import { logsTypes } from './otlp-schema';
-import { attributes, field, hexId, type Loose, list, OtlpDecodeError, PoisonValue, plainValue } from './otlp-values';
+import {
+  attributes,
+  decodeOtlpBody,
+  field,
+  hexId,
+  type Loose,
+  list,
+  OtlpDecodeError,
+  PoisonValue,
+  plainValue,
+} from './otlp-values';
 
 /** A GenAI event of an OTLP logs request: what the bridge joins to its LLM call span. */
 export interface GenAiEventRecord {
@@ -54,22 +64,5 @@ function eventsOf(request: Loose): DecodedLogs {
 
 /** Reads an OTLP/HTTP logs body (`application/x-protobuf` or `application/json`). */
 export function decodeLogsRequest(body: Buffer, json: boolean): DecodedLogs {
-  let request: Loose;
-  try {
-    request = json
-      ? (JSON.parse(body.toString('utf8')) as Loose)
-      : (logsTypes().request.toObject(logsTypes().request.decode(body), { longs: String }) as Loose);
-  } catch (error) {
-    throw new OtlpDecodeError(
-      `the body is not an OTLP ${json ? 'JSON' : 'protobuf'} logs request: ${(error as Error).message}`,
-    );
-  }
-  if (typeof request !== 'object' || request === null || Array.isArray(request))
-    throw new OtlpDecodeError('the body is not an OTLP logs request');
-  try {
-    return eventsOf(request);
-  } catch (error) {
-    if (error instanceof OtlpDecodeError) throw error;
-    throw new OtlpDecodeError(`the body is not an OTLP logs request: ${(error as Error).message}`);
-  }
+  return decodeOtlpBody(body, json, 'logs', () => logsTypes().request, eventsOf);
 }

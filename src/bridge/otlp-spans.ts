@@ -1,7 +1,17 @@
 import type { SpanContext } from '@opentelemetry/api';
 import type { FinishedSpan } from '../common/sdk-shapes';
 import { traceTypes } from './otlp-schema';
-import { attributes, field, hexId, hrTime, type Loose, list, OtlpDecodeError, PoisonValue } from './otlp-values';
+import {
+  attributes,
+  decodeOtlpBody,
+  field,
+  hexId,
+  hrTime,
+  type Loose,
+  list,
+  OtlpDecodeError,
+  PoisonValue,
+} from './otlp-values';
 
 export { MAX_VALUE_DEPTH, OtlpDecodeError } from './otlp-values';
 
@@ -72,23 +82,5 @@ function spansOf(request: Loose): DecodedTraces {
 
 /** Reads an OTLP/HTTP traces body (`application/x-protobuf` or `application/json`). */
 export function decodeTraceRequest(body: Buffer, json: boolean): DecodedTraces {
-  let request: Loose;
-  try {
-    request = json
-      ? (JSON.parse(body.toString('utf8')) as Loose)
-      : (traceTypes().request.toObject(traceTypes().request.decode(body), { longs: String }) as Loose);
-  } catch (error) {
-    throw new OtlpDecodeError(
-      `the body is not an OTLP ${json ? 'JSON' : 'protobuf'} traces request: ${(error as Error).message}`,
-    );
-  }
-  if (typeof request !== 'object' || request === null || Array.isArray(request))
-    throw new OtlpDecodeError('the body is not an OTLP traces request');
-  try {
-    return spansOf(request);
-  } catch (error) {
-    if (error instanceof OtlpDecodeError) throw error;
-    // A shape no OTLP request has (a span that is a number, say): the request is malformed.
-    throw new OtlpDecodeError(`the body is not an OTLP traces request: ${(error as Error).message}`);
-  }
+  return decodeOtlpBody(body, json, 'traces', () => traceTypes().request, spansOf);
 }

@@ -1,4 +1,5 @@
 import type { Attributes, AttributeValue, HrTime } from '@opentelemetry/api';
+import type { Type } from 'protobufjs';
 
 /*
  * Reading OTLP values, whichever encoding carried them: shared by the spans and the logs decoders.
@@ -95,4 +96,36 @@ export function attributes(keyValues: unknown): Attributes {
     if (typeof kv.key === 'string' && value !== undefined) result[kv.key] = value;
   }
   return result;
+}
+
+/**
+ * Reads an OTLP/HTTP body (`application/x-protobuf` with `type`, or `application/json`) and hands
+ * the request object to `read`. Anything malformed, in the encoding or in a shape no OTLP request
+ * has (a span that is a number, say), becomes an {@link OtlpDecodeError} naming the signal.
+ */
+export function decodeOtlpBody<T>(
+  body: Buffer,
+  json: boolean,
+  signal: 'traces' | 'logs',
+  type: () => Type,
+  read: (request: Loose) => T,
+): T {
+  let request: Loose;
+  try {
+    request = json
+      ? (JSON.parse(body.toString('utf8')) as Loose)
+      : (type().toObject(type().decode(body), { longs: String }) as Loose);
+  } catch (error) {
+    throw new OtlpDecodeError(
+      `the body is not an OTLP ${json ? 'JSON' : 'protobuf'} ${signal} request: ${(error as Error).message}`,
+    );
+  }
+  if (typeof request !== 'object' || request === null || Array.isArray(request))
+    throw new OtlpDecodeError(`the body is not an OTLP ${signal} request`);
+  try {
+    return read(request);
+  } catch (error) {
+    if (error instanceof OtlpDecodeError) throw error;
+    throw new OtlpDecodeError(`the body is not an OTLP ${signal} request: ${(error as Error).message}`);
+  }
 }

@@ -95,3 +95,26 @@ export async function freePorts(count: number): Promise<number[]> {
   await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
   return ports;
 }
+
+/**
+ * Mocha hook: the Collector binary and the Python environment, built once (a first build from an
+ * empty Go module cache takes minutes); the suite is skipped, saying why, where they cannot be
+ * built (CI requires them: AGENTSIGHT_REQUIRE_TOOLS).
+ */
+export function useCollectorTools(): () => { readonly collector: string; readonly python: string } {
+  let tools: { collector: string; python: string } | undefined;
+  before(function () {
+    this.timeout(1_200_000);
+    const collector = cachedTool('scripts/collector.sh');
+    const python = cachedTool('scripts/python-env.sh', []);
+    if (collector === undefined || python === undefined) {
+      console.warn('    (skipped: the Collector or the Python environment cannot be built here; see .ci/run)');
+      this.skip();
+    }
+    tools = { collector: collector as string, python: python as string };
+  });
+  return () => {
+    if (tools === undefined) throw new Error('the Collector tools are not built');
+    return tools;
+  };
+}

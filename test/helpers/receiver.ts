@@ -70,3 +70,25 @@ export function conversationBody(conversationId: string, overrides: Record<strin
     ...overrides,
   };
 }
+
+/**
+ * A stored item as one line of a transcript: `end_user: …`, `agent: …`, `action name → response`,
+ * or `tokens prompt/completion` for token usage.
+ */
+export function itemLine(record: { readonly kind: string; readonly body: Record<string, unknown> }): string {
+  const b = record.body;
+  if (record.kind === 'message') return `${b.sender}: ${b.content}`;
+  if (b.action_name === 'token_usage') {
+    const m = b.metadata as Record<string, number>;
+    return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
+  }
+  return `action ${b.action_name} → ${b.response}`;
+}
+
+/** A conversation's items as the receiver stored them, in arrival order, as transcript lines. */
+export function transcriptOf(server: DevServer, conversationId: string): string[] {
+  return server.store
+    .recordsOf(conversationId)
+    .filter((r) => r.kind !== 'conversation')
+    .map(itemLine);
+}

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
-import { cachedTool, freePorts, type RunningProcess, runNode, runProgram } from '../helpers/processes';
+import { freePorts, type RunningProcess, runNode, runProgram, useCollectorTools } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'collector-bridge-token-0123456789';
@@ -24,22 +24,11 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   this.timeout(300_000);
   // The contract's API names no idempotency: the receiver stores every request, so a duplicate shows.
   const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
-  let collectorBinary: string | undefined;
-  let python: string | undefined;
   const running: RunningProcess[] = [];
   let bridge: Bridge | undefined;
   let storage: string | undefined;
 
-  before(function () {
-    // A first build from an empty Go module cache takes minutes (Jaeger: ~4 on 2 vCPUs).
-    this.timeout(1_200_000);
-    collectorBinary = cachedTool('scripts/collector.sh');
-    python = cachedTool('scripts/python-env.sh', []);
-    if (collectorBinary === undefined || python === undefined) {
-      console.warn('    (skipped: the Collector or the Python environment cannot be built here; see .ci/run)');
-      this.skip();
-    }
-  });
+  const tools = useCollectorTools();
 
   /** Starts the Collector (config.yaml, plus overlays) and waits until it is ready. */
   const launchCollector = async (ports: {
@@ -49,7 +38,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     grpcPort?: number;
   }): Promise<RunningProcess> => {
     const overlays = ports.grpcPort === undefined ? [] : ['--config', 'collector/grpc.yaml'];
-    const collector = runProgram(collectorBinary as string, ['--config', 'collector/config.yaml', ...overlays], {
+    const collector = runProgram(tools().collector, ['--config', 'collector/config.yaml', ...overlays], {
       AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${ports.bridgePort}`,
       AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: `127.0.0.1:${ports.grpcPort ?? 0}`,
       AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
@@ -87,7 +76,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
     const rhythm = [String(CONVERSATIONS), String(TURNS), '300', '8000'];
     const nodeApp = runNode('build/test/fixtures/collector-node-app.js', rhythm, appEnv);
     const pythonApp = runProgram(
-      python as string,
+      tools().python,
       [
         'test/fixtures/python/collector_app.py',
         '--conversations',

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
-import { cachedTool, freePorts, type RunningProcess, runNode, runProgram } from '../helpers/processes';
-import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { freePorts, type RunningProcess, runNode, runProgram, useCollectorTools } from '../helpers/processes';
+import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'zero-code-collector-token-0123456789';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,22 +39,12 @@ describe('zero code through a real Collector and the bridge', function () {
   this.timeout(300_000);
   // The receiver stores every request (no idempotency): anything sent twice would show.
   const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
-  let collectorBinary: string | undefined;
-  let python: string | undefined;
   let running: RunningProcess[] = [];
   let bridge: Bridge | undefined;
   let double: OpenAiDouble | undefined;
   let storage: string | undefined;
 
-  before(function () {
-    this.timeout(1_200_000);
-    collectorBinary = cachedTool('scripts/collector.sh');
-    python = cachedTool('scripts/python-env.sh', []);
-    if (collectorBinary === undefined || python === undefined) {
-      console.warn('    (skipped: the Collector or the Python environment cannot be built here; see .ci/run)');
-      this.skip();
-    }
-  });
+  const tools = useCollectorTools();
 
   afterEach(async () => {
     await Promise.all(running.map((p) => p.stop()));
@@ -70,7 +60,7 @@ describe('zero code through a real Collector and the bridge', function () {
     storage = mkdtempSync(join(tmpdir(), 'agentsight-zero-code-'));
     double = await startOpenAiDouble();
     bridge = await startBridge({ apiKey: TEST_API_KEY, endpoint: receiver().url, token: TOKEN, port: bridgePort });
-    const collector = runProgram(collectorBinary as string, ['--config', 'collector/config.yaml'], {
+    const collector = runProgram(tools().collector, ['--config', 'collector/config.yaml'], {
       AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
       AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: '127.0.0.1:0',
       AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
@@ -92,15 +82,7 @@ describe('zero code through a real Collector and the bridge', function () {
     const lines = [...receiver().store.recordsOf(id)]
       .filter((r) => r.kind !== 'conversation')
       .sort((a, b) => Date.parse(String(a.body.timestamp)) - Date.parse(String(b.body.timestamp)) || a.seq - b.seq)
-      .map((r) => {
-        const b = r.body as Record<string, unknown>;
-        if (r.kind === 'message') return `${b.sender}: ${b.content}`;
-        if (b.action_name === 'token_usage') {
-          const m = b.metadata as Record<string, number>;
-          return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
-        }
-        return `action ${b.action_name} → ${b.response}`;
-      });
+      .map(itemLine);
     return [...lines.filter((l) => !l.startsWith('tokens')), ...lines.filter((l) => l.startsWith('tokens'))];
   };
 
@@ -122,7 +104,7 @@ describe('zero code through a real Collector and the bridge', function () {
   it('Python openai-v2: every question, tool call and answer once, in order, with tokens per turn', async () => {
     const endpoint = await pipeline();
     const app = runProgram(
-      python as string,
+      tools().python,
       [
         'test/fixtures/python/genai_app.py',
         '--base-url',

@@ -3,7 +3,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AgentSightSpanProcessor } from 'agentsight-otel';
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
-import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { TEST_API_KEY, transcriptOf, useReceiver } from '../helpers/receiver';
 import { startSdk, stopSdk } from '../helpers/sdk';
 
 /*
@@ -85,18 +85,7 @@ describe('zero code: LangChain.js traced by OpenInference', function () {
     const answers = [await turn('Hello'), await turn('calculate 6*7'), await turn('Thanks')];
     await processor.forceFlush();
     expect(answers).to.deep.equal(['You said: Hello.', 'The result is 42.', 'You said: Thanks.']);
-    const story = receiver()
-      .store.recordsOf('conv-lc-1')
-      .filter((r) => r.kind !== 'conversation')
-      .map((r) => {
-        const b = r.body as Record<string, unknown>;
-        if (r.kind === 'message') return `${b.sender}: ${b.content}`;
-        if (b.action_name === 'token_usage') {
-          const m = b.metadata as Record<string, number>;
-          return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
-        }
-        return `action ${b.action_name} → ${b.response}`;
-      });
+    const story = transcriptOf(receiver(), 'conv-lc-1');
     expect(story).to.deep.equal([
       'end_user: Hello',
       'agent: You said: Hello.',

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
 import { runNode } from '../helpers/processes';
-import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { TEST_API_KEY, transcriptOf, useReceiver } from '../helpers/receiver';
 
 /*
  * Zero code with the real `openai` client and `@opentelemetry/instrumentation-openai` (content
@@ -33,18 +33,7 @@ describe('zero code: openai + @opentelemetry/instrumentation-openai (messages as
     );
     expect(await app.exited(), app.output()).to.equal(0);
     for (const id of ['node-genai-1', 'node-genai-2']) {
-      const story = receiver()
-        .store.recordsOf(id)
-        .filter((r) => r.kind !== 'conversation')
-        .map((r) => {
-          const b = r.body as Record<string, unknown>;
-          if (r.kind === 'message') return `${b.sender}: ${b.content}`;
-          if (b.action_name === 'token_usage') {
-            const m = b.metadata as Record<string, number>;
-            return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
-          }
-          return `action ${b.action_name} → ${b.response}`;
-        });
+      const story = transcriptOf(receiver(), id);
       expect(story, id).to.deep.equal([
         `end_user: [${id}] Hello`,
         `agent: You said: [${id}] Hello.`,

@@ -2,7 +2,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AgentSightSpanProcessor } from 'agentsight-otel';
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
-import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { TEST_API_KEY, transcriptOf, useReceiver } from '../helpers/receiver';
 import { startSdk, stopSdk } from '../helpers/sdk';
 
 /*
@@ -77,18 +77,7 @@ describe('zero code: the Vercel AI SDK 7 through AgentSightSpanProcessor', funct
 
   /** What the receiver stored for a conversation, as lines. */
   function transcript(conversationId: string): string[] {
-    return receiver()
-      .store.recordsOf(conversationId)
-      .filter((r) => r.kind !== 'conversation')
-      .map((r) => {
-        const b = r.body as Record<string, unknown>;
-        if (r.kind === 'message') return `${b.sender}: ${b.content}`;
-        if (b.action_name === 'token_usage') {
-          const m = b.metadata as Record<string, number>;
-          return `tokens ${m.prompt_tokens}/${m.completion_tokens}`;
-        }
-        return `action ${b.action_name} → ${b.response}`;
-      });
+    return transcriptOf(receiver(), conversationId);
   }
 
   it('delivers generateText and streamText turns with a growing history: each message and tool call once, in order, tokens per turn', async () => {
