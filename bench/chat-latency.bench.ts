@@ -6,7 +6,7 @@
  * A small keep-alive client measures each request with process.hrtime (µs): autocannon and wrk
  * report whole milliseconds, too coarse for a 5% budget on a ~5 ms median.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
@@ -15,9 +15,26 @@ const API_KEY = 'ags_1a2b3c4d5e6f7890abcdef1234567890_a1b2c3';
 const BODY = JSON.stringify({ message: 'What is 127 multiplied by 8?' });
 const ROOT = resolve(__dirname, '../..');
 
-function startProcess(script: string, args: string[], env: Record<string, string>, ready: RegExp) {
+/**
+ * On a machine of two or more CPUs (Linux, `taskset`), the chat servers run on CPU 0 and the load
+ * generator (this process) and the receiver on CPU 1: on 2 vCPUs, letting them share made the
+ * servers' latency measure the load generator's and receiver's scheduling as much as tracking.
+ */
+const PINNED = (() => {
+  if (process.platform !== 'linux' || require('node:os').cpus().length < 2) return false;
+  try {
+    execFileSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function startProcess(script: string, args: string[], env: Record<string, string>, ready: RegExp, cpu?: number) {
   const { OPENAI_API_KEY: _offline, ...inherited } = process.env;
-  const child: ChildProcess = spawn(process.execPath, [resolve(ROOT, script), ...args], {
+  const command = [process.execPath, resolve(ROOT, script), ...args];
+  const pinned = PINNED && cpu !== undefined ? ['taskset', '-c', String(cpu), ...command] : command;
+  const child: ChildProcess = spawn(pinned[0] as string, pinned.slice(1), {
     env: { ...inherited, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -105,6 +122,7 @@ export async function benchChatLatency(): Promise<void> {
     ['dev-server', '--port', '0', '--quiet', '--api-key', API_KEY],
     {},
     /listening on (http:\/\/\S+)/,
+    1,
   );
   const servers = {
     tracked: await startProcess(
@@ -112,18 +130,21 @@ export async function benchChatLatency(): Promise<void> {
       [],
       { PORT: '0', AGENTSIGHT_API_KEY: API_KEY, AGENTSIGHT_API_ENDPOINT: receiver.url },
       /chat server listening on (http:\/\/\S+)/,
+      0,
     ),
     otelOnly: await startProcess(
       'build/examples/chat-server/main.js',
       [],
       { PORT: '0', AGENTSIGHT_TRACKING: 'otel' },
       /chat server listening on (http:\/\/\S+)/,
+      0,
     ),
     untracked: await startProcess(
       'build/examples/chat-server/main.js',
       [],
       { PORT: '0', AGENTSIGHT_TRACKING: 'off' },
       /chat server listening on (http:\/\/\S+)/,
+      0,
     ),
   };
   // A steady load well below saturation (2 × 40 req/s): a chat server waits on its LLM, and
@@ -159,7 +180,8 @@ export async function benchChatLatency(): Promise<void> {
   }
   console.log(
     `\nChat server POST /chat (tool call + 2 LLM calls to the scripted model), ${rounds} rounds × ${perRound} ` +
-      `requests per mode, modes interleaved, ${connections} connections each sending every ${intervalMs} ms`,
+      `requests per mode, modes interleaved, ${connections} connections each sending every ${intervalMs} ms` +
+      (PINNED ? '; servers on CPU 0, load generator and receiver on CPU 1' : ''),
   );
   const labels: Record<Mode, string> = {
     untracked: 'no telemetry',
