@@ -3,6 +3,8 @@ import { type Context, context, diag, type Span, SpanStatusCode } from '@opentel
 import { ATTR_ERROR_TYPE } from '../semconv/attributes';
 import { maskFor } from './masking';
 import { toBoundedText } from './serialize';
+import { StreamRecorder } from './stream-recorder';
+import { isStreamedResult, readThrough } from './streamed-results';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
 
@@ -49,10 +51,7 @@ export function runTraced<T>(
   }
   if (types.isPromise(result)) {
     return (result as Promise<unknown>).then(
-      (value) => {
-        endWithValue(plan, value);
-        return value;
-      },
+      (value) => settle(plan, value),
       (error: unknown) => {
         endWithError(plan, error);
         throw error;
@@ -63,8 +62,7 @@ export function runTraced<T>(
     return traceAsyncGenerator(plan, result as unknown as AsyncGenerator) as T;
   }
   if (isThenable(result)) return traceThenable(plan, result) as T;
-  endWithValue(plan, result);
-  return result;
+  return settle(plan, result) as T;
 }
 
 /** Ends the span as a success, after recording the outcome. */
@@ -173,8 +171,8 @@ function traceThenable<T extends PromiseLike<unknown>>(plan: TracedCallPlan, the
         return value.call(
           target,
           (settled: unknown) => {
-            endWithValue(plan, settled);
-            return typeof onFulfilled === 'function' ? onFulfilled(settled) : settled;
+            const value = settle(plan, settled);
+            return typeof onFulfilled === 'function' ? onFulfilled(value) : value;
           },
           (error: unknown) => {
             endWithError(plan, error);
@@ -187,8 +185,31 @@ function traceThenable<T extends PromiseLike<unknown>>(plan: TracedCallPlan, the
   });
 }
 
-/** Chunks beyond this count are not kept; the stream itself is untouched. */
-const MAX_COLLECTED_CHUNKS = 10_000;
+/** A recorder of what a streamed result carries, ending the plan's span when the stream ends. */
+function recorderFor(plan: TracedCallPlan): StreamRecorder {
+  return new StreamRecorder(
+    { succeed: (value) => endWithValue(plan, value), fail: (error) => endWithError(plan, error) },
+    plan.maxValueLength,
+    plan.onSuccess !== undefined,
+  );
+}
+
+/**
+ * A settled value as the caller gets it: a streamed result (web stream, streaming `Response`,
+ * Observable) read through and recorded when it ends; anything else recorded now.
+ */
+function settle(plan: TracedCallPlan, value: unknown): unknown {
+  if (isStreamedResult(value)) {
+    try {
+      const through = readThrough(value, recorderFor(plan));
+      if (through !== undefined) return through;
+    } catch (error) {
+      log.debug('could not read a streamed result through; it is returned as it is', error);
+    }
+  }
+  endWithValue(plan, value);
+  return value;
+}
 
 /**
  * Wraps an async generator so that its body runs in the span's context, the yielded chunks are
@@ -197,28 +218,10 @@ const MAX_COLLECTED_CHUNKS = 10_000;
  * generator's prototype, so it still looks like an AsyncGenerator.
  */
 function traceAsyncGenerator(plan: TracedCallPlan, generator: AsyncGenerator): AsyncGenerator {
-  const chunks: unknown[] = [];
-  let collectedLength = 0;
-  let ended = false;
-
-  const collect = (chunk: unknown): void => {
-    if (plan.onSuccess === undefined || chunks.length >= MAX_COLLECTED_CHUNKS) return;
-    if (typeof chunk === 'string') {
-      if (collectedLength >= plan.maxValueLength) return;
-      collectedLength += chunk.length;
-    }
-    chunks.push(chunk);
-  };
-  const succeed = (): void => {
-    if (ended) return;
-    ended = true;
-    endWithValue(plan, chunks.every((c) => typeof c === 'string') ? chunks.join('') : chunks);
-  };
-  const fail = (error: unknown): void => {
-    if (ended) return;
-    ended = true;
-    endWithError(plan, error);
-  };
+  const recorder = recorderFor(plan);
+  const collect = (chunk: unknown): void => recorder.collect(chunk);
+  const succeed = (): void => recorder.succeed();
+  const fail = (error: unknown): void => recorder.fail(error);
   const step = (advance: () => Promise<IteratorResult<unknown>>): Promise<IteratorResult<unknown>> => {
     let pending: Promise<IteratorResult<unknown>>;
     try {

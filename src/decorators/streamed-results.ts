@@ -1,0 +1,121 @@
+import { ReadableStream, type ReadableStreamReadResult } from 'node:stream/web';
+import type { StreamRecorder } from './stream-recorder';
+
+/*
+ * Results that stream their answer to the consumer after the call returns: a web `ReadableStream`,
+ * a `Response` with a streaming body (what the Vercel AI SDK's `toUIMessageStreamResponse()` and
+ * most web frameworks return), and an RxJS-style `Observable` (NestJS `@Sse`; found by its shape,
+ * RxJS is no dependency). Each is read through as the consumer reads it: the same chunks, pulled
+ * only when the consumer pulls (no buffering of the answer), and recorded when it ends.
+ */
+
+type Observer = { next(value: unknown): void; error(error: unknown): void; complete(): void };
+type ObservableLike = { subscribe(observer: Partial<Observer>): { unsubscribe(): void }; pipe: unknown };
+
+function isReadableStream(value: unknown): value is ReadableStream<unknown> {
+  return value instanceof ReadableStream;
+}
+
+function isResponse(value: unknown): value is Response {
+  return typeof Response !== 'undefined' && value instanceof Response && value.body !== null && !value.bodyUsed;
+}
+
+function isObservable(value: unknown): value is ObservableLike {
+  try {
+    const candidate = value as Partial<ObservableLike> | null;
+    return (
+      typeof candidate?.subscribe === 'function' &&
+      typeof candidate.pipe === 'function' &&
+      typeof (candidate as { constructor?: unknown }).constructor === 'function'
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a value is a streamed result this module reads through. */
+export function isStreamedResult(value: unknown): boolean {
+  return isReadableStream(value) || isResponse(value) || isObservable(value);
+}
+
+/**
+ * The result read through, recording into `recorder` (which ends the span when the stream ends);
+ * undefined when the value is not a streamed result (the caller records it as it is).
+ */
+export function readThrough(value: unknown, recorder: StreamRecorder): unknown {
+  if (isReadableStream(value)) return readableThrough(value, recorder);
+  if (isResponse(value)) {
+    const { status, statusText, headers } = value;
+    return new Response(readableThrough(value.body as ReadableStream<Uint8Array>, recorder), {
+      status,
+      statusText,
+      headers,
+    });
+  }
+  if (isObservable(value)) return observableThrough(value, recorder);
+  return undefined;
+}
+
+/**
+ * A stream that pulls one chunk from the source each time its consumer pulls one (high-water mark
+ * 0: nothing is read ahead), so backpressure is the source's own; a cancel is passed on.
+ */
+function readableThrough<T>(source: ReadableStream<T>, recorder: StreamRecorder): ReadableStream<T> {
+  const reader = source.getReader();
+  return new ReadableStream<T>(
+    {
+      async pull(controller) {
+        let step: ReadableStreamReadResult<T>;
+        try {
+          step = await reader.read();
+        } catch (error) {
+          recorder.fail(error);
+          controller.error(error);
+          return;
+        }
+        if (step.done) {
+          recorder.succeed();
+          controller.close();
+        } else {
+          recorder.collect(step.value);
+          controller.enqueue(step.value);
+        }
+      },
+      cancel(reason) {
+        recorder.succeed(); // what the consumer received before it stopped
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
+ * An observable of the same class, whose every subscription subscribes to the source and passes
+ * each value on; the first subscription that completes, fails or is unsubscribed ends the record.
+ */
+function observableThrough(source: ObservableLike, recorder: StreamRecorder): unknown {
+  const Observable = (
+    source as unknown as { constructor: new (subscribe: (subscriber: Observer) => () => void) => unknown }
+  ).constructor;
+  return new Observable((subscriber) => {
+    const subscription = source.subscribe({
+      next: (value) => {
+        recorder.collect(value);
+        subscriber.next(value);
+      },
+      error: (error) => {
+        recorder.fail(error);
+        subscriber.error(error);
+      },
+      complete: () => {
+        recorder.succeed();
+        subscriber.complete();
+      },
+    });
+    return () => {
+      recorder.succeed(); // unsubscribed: what went through is the answer (no-op after an end)
+      subscription.unsubscribe();
+    };
+  });
+}

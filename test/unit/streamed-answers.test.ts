@@ -1,0 +1,156 @@
+import { ReadableStream } from 'node:stream/web';
+import { trackConversation } from 'agentsight-otel';
+import * as semconv from 'agentsight-otel/semconv';
+import { expect } from 'chai';
+import { Observable } from 'rxjs';
+import { useTracing } from '../helpers/tracing';
+
+/*
+ * A turn that answers with a stream: the agent message is what the consumer received, recorded
+ * when the stream ends; the consumer sees the same chunks as without tracking, pulled as it
+ * pulls; a consumer that stops or a stream that fails is recorded as such.
+ */
+
+const encoder = new TextEncoder();
+
+/** A source that counts how many chunks were asked of it. */
+function countingSource(parts: string[]): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+  let pulled = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const part = parts[pulled];
+        pulled += 1;
+        if (part === undefined) controller.close();
+        else controller.enqueue(encoder.encode(part));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, pulled: () => pulled };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+describe('streamed answers as the agent message', () => {
+  const tracing = useTracing();
+  const agentMessages = () =>
+    tracing()
+      .spans()
+      .filter((s) => s.attributes[semconv.ATTR_AGENTSIGHT_MESSAGE_SENDER] === 'agent')
+      .map((s) => s.attributes[semconv.ATTR_AGENTSIGHT_MESSAGE_CONTENT]);
+  const turnEnded = () => tracing().named('invoke_agent conversation').length === 1;
+
+  it('a ReadableStream: the same bytes to the consumer, the text recorded when it ends', async () => {
+    const parts = ['The answer ', 'is ', '42.'];
+    const returned = await trackConversation({ conversationId: 'stream-1' }, async () => countingSource(parts).stream);
+    expect(returned).to.be.instanceOf(ReadableStream);
+    expect(agentMessages(), 'nothing recorded before the consumer reads').to.deep.equal([]);
+    expect(turnEnded()).to.equal(false);
+    expect(await readAll(returned)).to.equal('The answer is 42.');
+    expect(agentMessages()).to.deep.equal(['The answer is 42.']);
+    expect(turnEnded()).to.equal(true);
+  });
+
+  it('keeps backpressure: a slow consumer is not read ahead of', async () => {
+    const parts = Array.from({ length: 1_000 }, (_, i) => `chunk ${i} `);
+    const source = countingSource(parts);
+    const returned = trackConversation({ conversationId: 'stream-2' }, () => source.stream);
+    const reader = returned.getReader();
+    for (let i = 0; i < 5; i++) await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Five chunks read, the source asked for at most one more: nothing buffered behind the consumer.
+    expect(source.pulled()).to.be.at.most(6);
+    await reader.cancel();
+  });
+
+  it('a consumer that cancels: what it received is the answer, and the source is cancelled', async () => {
+    let cancelled: unknown;
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(encoder.encode('partial '));
+        controller.enqueue(encoder.encode('answer'));
+      },
+      cancel(reason) {
+        cancelled = reason;
+      },
+    });
+    const returned = trackConversation({ conversationId: 'stream-3' }, () => source);
+    const reader = returned.getReader();
+    await reader.read();
+    await reader.cancel('user left');
+    expect(cancelled).to.equal('user left');
+    expect(agentMessages()).to.deep.equal(['partial ']);
+    expect(turnEnded()).to.equal(true);
+  });
+
+  it('a stream that fails: the consumer gets the error, the turn records it', async () => {
+    const source = new ReadableStream<Uint8Array>({
+      pull() {
+        throw new Error('model went away');
+      },
+    });
+    const returned = trackConversation({ conversationId: 'stream-4' }, () => source);
+    const failure = await readAll(returned).then(
+      () => undefined,
+      (error: Error) => error.message,
+    );
+    expect(failure).to.equal('model went away');
+    const turn = tracing().one('invoke_agent conversation');
+    expect(turn.status.message).to.equal('model went away');
+  });
+
+  it('a streaming Response (what toUIMessageStreamResponse() returns): status, headers and body as they were', async () => {
+    const returned = await trackConversation(
+      { conversationId: 'stream-5' },
+      async () =>
+        new Response(countingSource(['data: {"type":"text","text":"Hi"}\n\n', 'data: [DONE]\n\n']).stream as never, {
+          status: 201,
+          headers: { 'content-type': 'text/event-stream', 'x-vercel-ai-ui-message-stream': 'v1' },
+        }),
+    );
+    expect(returned.status).to.equal(201);
+    expect(returned.headers.get('x-vercel-ai-ui-message-stream')).to.equal('v1');
+    expect(await returned.text()).to.equal('data: {"type":"text","text":"Hi"}\n\ndata: [DONE]\n\n');
+    expect(agentMessages()).to.deep.equal(['data: {"type":"text","text":"Hi"}\n\ndata: [DONE]\n\n']);
+  });
+
+  it('an RxJS Observable (NestJS @Sse): an Observable still, each value passed on, the events’ data recorded', async () => {
+    const returned = trackConversation(
+      { conversationId: 'stream-6' },
+      () =>
+        new Observable<{ data: string }>((subscriber) => {
+          subscriber.next({ data: 'Hello' });
+          subscriber.next({ data: ', world' });
+          subscriber.complete();
+        }),
+    );
+    expect(returned).to.be.instanceOf(Observable);
+    const received: string[] = [];
+    await new Promise<void>((resolve, reject) =>
+      returned.subscribe({ next: (event) => received.push(event.data), error: reject, complete: resolve }),
+    );
+    expect(received).to.deep.equal(['Hello', ', world']);
+    expect(agentMessages()).to.deep.equal(['Hello, world']);
+  });
+
+  it('an Observable unsubscribed early: what went through is the answer', () => {
+    const returned = trackConversation(
+      { conversationId: 'stream-7' },
+      () =>
+        new Observable<string>((subscriber) => {
+          subscriber.next('first');
+          const timer = setTimeout(() => subscriber.next('never'), 1_000);
+          return () => clearTimeout(timer);
+        }),
+    );
+    const subscription = returned.subscribe(() => undefined);
+    subscription.unsubscribe();
+    expect(agentMessages()).to.deep.equal(['first']);
+  });
+});
