@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { type ParameterRoles, readParameterRoles } from './parameters';
 
 type AnyMethod = (this: any, ...args: any[]) => any;
@@ -23,10 +24,33 @@ function isStandardContext(value: unknown): value is ClassMethodDecoratorContext
   return typeof value === 'object' && value !== null && 'kind' in value;
 }
 
-/** Gives the traced function the original's `name` and `length`, which users and frameworks read. */
+/** Own properties of a function that are the language's, not something a framework put there. */
+const FUNCTION_OWN: ReadonlySet<PropertyKey> = new Set(['name', 'length', 'prototype', 'arguments', 'caller']);
+
+/**
+ * Gives the traced function what users and frameworks read on the original: its `name` and
+ * `length`, the properties put on it, and its reflect metadata. NestJS keeps a route, its guards,
+ * interceptors and pipes as metadata on the method function itself
+ * (`Reflect.defineMetadata(key, value, descriptor.value)`): a decorator written below `@Post()`
+ * runs after it, and without this copy the route was on a function no longer in the class.
+ * Metadata set later (decorators written above) lands on the traced function, where it is read.
+ */
 function keepIdentity<F extends AnyMethod>(traced: F, original: AnyMethod): F {
   Object.defineProperty(traced, 'name', { value: original.name, configurable: true });
   Object.defineProperty(traced, 'length', { value: original.length, configurable: true });
+  try {
+    for (const key of Reflect.ownKeys(original)) {
+      if (FUNCTION_OWN.has(key)) continue;
+      const property = Object.getOwnPropertyDescriptor(original, key);
+      if (property !== undefined) Object.defineProperty(traced, key, property);
+    }
+    for (const key of Reflect.getOwnMetadataKeys(original)) {
+      Reflect.defineMetadata(key, Reflect.getOwnMetadata(key, original), traced);
+    }
+  } catch {
+    // A property that cannot be copied (a frozen original's getter, say) is left behind: the
+    // method still runs and is traced.
+  }
   return traced;
 }
 
