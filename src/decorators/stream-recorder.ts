@@ -21,6 +21,8 @@ export class StreamRecorder {
   private collectedLength = 0;
   private ended = false;
   private decoder: TextDecoder | undefined;
+  /** How collected text reads as the answer (a protocol around it is taken off); as it is by default. */
+  readAs: (text: string) => string = (text) => text;
 
   constructor(
     private readonly end: StreamEnd,
@@ -48,7 +50,8 @@ export class StreamRecorder {
     this.ended = true;
     const tail = this.decoder?.decode();
     if (tail) this.chunks.push(tail);
-    this.end.succeed(this.chunks.every((c) => typeof c === 'string') ? this.chunks.join('') : this.chunks);
+    const text = this.chunks.every((c) => typeof c === 'string');
+    this.end.succeed(text ? this.readAs(this.chunks.join('')) : this.chunks);
   }
 
   fail(error: unknown): void {

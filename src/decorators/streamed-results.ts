@@ -46,6 +46,7 @@ export function readThrough(value: unknown, recorder: StreamRecorder): unknown {
   if (isReadableStream(value)) return readableThrough(value, recorder);
   if (isResponse(value)) {
     const { status, statusText, headers } = value;
+    if (headers.get('x-vercel-ai-ui-message-stream') !== null) recorder.readAs = uiMessageText;
     return new Response(readableThrough(value.body as ReadableStream<Uint8Array>, recorder), {
       status,
       statusText,
@@ -118,4 +119,27 @@ function observableThrough(source: ObservableLike, recorder: StreamRecorder): un
       subscription.unsubscribe();
     };
   });
+}
+
+/**
+ * The answer's text in a Vercel AI SDK UI message stream (server-sent events of JSON parts, what
+ * `toUIMessageStreamResponse()` sends): its `text-delta` parts joined. The stream as it came when
+ * it has none (another protocol under the same header).
+ */
+function uiMessageText(stream: string): string {
+  let text = '';
+  let found = false;
+  for (const line of stream.split('\n')) {
+    if (!line.startsWith('data: {')) continue;
+    try {
+      const part = JSON.parse(line.slice(6)) as { type?: unknown; delta?: unknown };
+      if (part.type === 'text-delta' && typeof part.delta === 'string') {
+        text += part.delta;
+        found = true;
+      }
+    } catch {
+      // A line cut by the length bound, or not JSON: not part of the answer's text.
+    }
+  }
+  return found ? text : stream;
 }

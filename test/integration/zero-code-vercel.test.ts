@@ -124,6 +124,28 @@ describe('zero code: the Vercel AI SDK 7 through AgentSightSpanProcessor', funct
     expect(processor.stats().dropped.no_conversation).to.equal(0);
   });
 
+  it('a decorated turn returning streamText(...).toUIMessageStreamResponse(): the answer recorded as the text the user saw, once', async () => {
+    const { trackConversation } = await import('agentsight-otel');
+    const response = await trackConversation(
+      { conversationId: 'conv-vercel-ui', humanMessage: 'Stream to me' },
+      async () =>
+        ai
+          .streamText({ model, prompt: 'Stream to me', telemetry: { isEnabled: true, functionId: 'chat' } })
+          .toUIMessageStreamResponse(),
+    );
+    expect(response.headers.get('x-vercel-ai-ui-message-stream')).to.equal('v1');
+    const body = await response.text();
+    expect(body).to.contain('"type":"text-delta"');
+    await processor.forceFlush();
+    // The decorated turn speaks for itself: its message, the call's tokens (its span ended first),
+    // then the answer once the user had read it all; no zero-code item twice.
+    expect(transcript('conv-vercel-ui')).to.deep.equal([
+      'end_user: Stream to me',
+      'tokens 20/5',
+      'agent: You said: Stream to me.',
+    ]);
+  });
+
   it('keeps two conversations apart, and counts once per trace a turn that names none', async () => {
     await turn('conv-vercel-a', [], 'Hello A', false);
     await turn('conv-vercel-b', [], 'Hello B', false);
