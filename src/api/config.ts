@@ -120,6 +120,7 @@ export function reportConfigurationProblem(problem: string): void {
 
 /** Configuration that cannot work; the message says what to fix and never contains the key. */
 export class AgentSightConfigError extends Error {
+  /** Always `AgentSightConfigError`. */
   override readonly name = 'AgentSightConfigError';
 }
 

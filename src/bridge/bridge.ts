@@ -37,7 +37,10 @@ export interface Bridge {
   /** The OTLP/gRPC port, when enabled. */
   readonly grpcPort: number | undefined;
   /** Delivery counters (as the exporter's `stats()`), and what the bridge answered. */
-  stats(): DeliveryStats & { requests: BridgeRequestCounts };
+  stats(): DeliveryStats & {
+    /** What the bridge answered, over both protocols. */
+    requests: BridgeRequestCounts;
+  };
   /**
    * Graceful shutdown: stops taking requests (health turns 503), answers those in progress (each
    * within `answerWithinMillis`), then closes.

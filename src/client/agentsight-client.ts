@@ -3,6 +3,7 @@ import type {
   AgentSightClientOptions,
   ApiObject,
   ConversationFilters,
+  ConversationLookup,
   ConversationRef,
   ConversationUpdate,
   Sentiment,
@@ -88,7 +89,7 @@ export class AgentSightClient {
   }
 
   /** `{ id, conversation_id }` of a string id (§3.10); rejects with status 404 when there is none. */
-  async lookupConversation(conversationId: string): Promise<{ id: number; conversation_id: string }> {
+  async lookupConversation(conversationId: string): Promise<ConversationLookup> {
     if (typeof conversationId !== 'string' || conversationId.trim() === '') {
       throw new TypeError('lookupConversation needs a non-blank conversation id');
     }
@@ -101,7 +102,7 @@ export class AgentSightClient {
     if (typeof found.id !== 'number' || !Number.isInteger(found.id)) {
       throw new AgentSightApiError(200, `the lookup of "${conversationId.slice(0, 200)}" answered without an id`);
     }
-    return found as { id: number; conversation_id: string };
+    return found as unknown as ConversationLookup;
   }
 
   /**

@@ -4,6 +4,7 @@ export {
   type AgentSightClientOptions,
   type ApiObject,
   type ConversationFilters,
+  type ConversationLookup,
   type ConversationRef,
   type ConversationUpdate,
   type Sentiment,

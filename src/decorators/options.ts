@@ -24,7 +24,16 @@ export type ValueOrFactory<T, Args extends unknown[]> = T | ((...args: Args) => 
  * A message as the options give it: its text, or text plus metadata and files (delivered after
  * the message, linked to it).
  */
-export type MessageInput = string | { content: string; metadata?: Metadata; attachments?: readonly Attachment[] };
+export type MessageInput =
+  | string
+  | {
+      /** The message's text. */
+      content: string;
+      /** The message's metadata (a JSON object). */
+      metadata?: Metadata;
+      /** Files sent with the message (see Attachments). */
+      attachments?: readonly Attachment[];
+    };
 
 /** What `agentMessage` may pick out of a turn's result: a {@link MessageInput}. */
 export type AgentReply = MessageInput;

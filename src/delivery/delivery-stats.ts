@@ -67,6 +67,7 @@ export const DROP_REASONS: readonly DropReason[] = [
 
 /** One request that did not get through, as an example for logs and errors. */
 export interface DeliveryFailure {
+  /** The conversation it belonged to. */
   readonly conversationId: string;
   /** What it was: `the record`, `action "calculator"`, `end_user message`, ... */
   readonly label: string;

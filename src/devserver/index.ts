@@ -8,5 +8,5 @@ export { ALLOWED, API_KEY_PATTERN, type FieldErrors, type JsonObject } from './c
 export type { Fault } from './faults';
 export { FaultScript } from './faults';
 export { type DevServer, type DevServerOptions, type SeenRequest, startDevServer } from './server';
-export { DevStore, type RecordKind, type StoredConversation, type StoredRecord } from './store';
+export { DevStore, type RecordKind, type StoredConversation, type StoredFile, type StoredRecord } from './store';
 export { clockTime, conversationHeading, renderTranscript, type TranscriptLine, transcriptLines } from './transcript';

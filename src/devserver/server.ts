@@ -43,7 +43,7 @@ export interface DevServer {
 
 /**
  * Starts the local AgentSight API receiver: listens, hands each request to the
- * {@link RequestHandler}, and gives a test its switches (latency, hanging, faults, stop and listen
+ * request handler (`request-handler.ts`), and gives a test its switches (latency, hanging, faults, stop and listen
  * again).
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {

@@ -44,9 +44,11 @@ export interface StoredConversation {
 
 /** An uploaded file, kept on disk for the page: its type, where it is, and its size. */
 export interface StoredFile {
+  /** Its MIME type, as checked when it was taken. */
   readonly mimeType: string;
   /** Where its bytes are (the receiver's spool folder). */
   readonly path: string;
+  /** Its size in bytes. */
   readonly size: number;
   /** Its bytes, read from disk now. */
   readonly bytes: Buffer;
@@ -89,7 +91,12 @@ export class DevStore {
   }
 
   /** Get-or-create by `conversation_id`; an existing conversation keeps its stored values (§3.1). */
-  getOrCreateConversation(body: JsonObject): { conversation: StoredConversation; created: boolean } {
+  getOrCreateConversation(body: JsonObject): {
+    /** The conversation, new or the one stored before. */
+    conversation: StoredConversation;
+    /** Whether this call created it. */
+    created: boolean;
+  } {
     const conversationId = body.conversation_id as string;
     const existing = this.conversationsById.get(conversationId);
     if (existing) {

@@ -12,7 +12,16 @@ export interface TranscriptLine {
   /** Set for failed actions. */
   readonly error?: string;
   /** Files of an upload, with where the receiver serves them. */
-  readonly files?: readonly { name: string; mimeType: string; size: number; href: string }[];
+  readonly files?: readonly {
+    /** The file's name. */
+    name: string;
+    /** Its MIME type. */
+    mimeType: string;
+    /** Its size in bytes. */
+    size: number;
+    /** Where the receiver serves it. */
+    href: string;
+  }[];
   /** The trace the item came from, when the sender put it in the metadata (`otel.trace_id`). */
   readonly traceId?: string;
 }

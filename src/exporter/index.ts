@@ -1,5 +1,6 @@
 export { AgentSightConfigError, type AgentSightExporterOptions } from '../api/config';
 export type { DeliveryFailure, DeliveryStats, DropReason } from '../delivery/delivery-stats';
-export { AgentSightLogRecordProcessor } from './log-record-processor';
+export { AgentSightLogRecordProcessor, type GenAiLogRecord } from './log-record-processor';
+export type { DropCounts } from './loss-reporter';
 export { AgentSightDeliveryError, AgentSightSpanExporter } from './span-exporter';
 export { type AgentSightProcessorOptions, AgentSightSpanProcessor } from './span-processor';

@@ -3,10 +3,14 @@ import { isGenAiEventName } from '../mapping/genai/genai-events';
 import { keepGenAiEvent } from './genai-events';
 
 /** What this processor reads of a log record, on any `@opentelemetry/sdk-logs` line. */
-interface GenAiLogRecord {
+export interface GenAiLogRecord {
+  /** The event's name (newer SDKs); older instrumentations put it in the `event.name` attribute. */
   readonly eventName?: string;
+  /** The record's attributes. */
   readonly attributes?: Readonly<Record<string, unknown>>;
+  /** The record's body: the message, for GenAI events. */
   readonly body?: unknown;
+  /** The span it was emitted in: the LLM call it belongs to. */
   readonly spanContext?: SpanContext;
 }
 

@@ -66,6 +66,7 @@ const failed = (error: Error): ExportOutcome => ({ code: 1, error });
  * previous flush: the counts by reason, what is still queued, and a few examples.
  */
 export class AgentSightDeliveryError extends Error {
+  /** Always `AgentSightDeliveryError`. */
   override readonly name = 'AgentSightDeliveryError';
 
   /**
