@@ -1,11 +1,12 @@
+import { Readable } from 'node:stream';
 import { ReadableStream, type ReadableStreamReadResult } from 'node:stream/web';
 import type { StreamRecorder } from './stream-recorder';
 
 /*
  * Results that stream their answer to the consumer after the call returns: a web `ReadableStream`,
  * a `Response` with a streaming body (what the Vercel AI SDK's `toUIMessageStreamResponse()` and
- * most web frameworks return), and an RxJS-style `Observable` (NestJS `@Sse`; found by its shape,
- * RxJS is no dependency). Each is read through as the consumer reads it: the same chunks, pulled
+ * most web frameworks return), an RxJS-style `Observable` (NestJS `@Sse`; found by its shape,
+ * RxJS is no dependency), and a Node `Readable`. Each is read through as the consumer reads it: the same chunks, pulled
  * only when the consumer pulls (no buffering of the answer), and recorded when it ends.
  */
 
@@ -33,9 +34,13 @@ function isObservable(value: unknown): value is ObservableLike {
   }
 }
 
+function isNodeReadable(value: unknown): value is Readable {
+  return value instanceof Readable && !value.readableEnded && !value.destroyed;
+}
+
 /** Whether a value is a streamed result this module reads through. */
 export function isStreamedResult(value: unknown): boolean {
-  return isReadableStream(value) || isResponse(value) || isObservable(value);
+  return isReadableStream(value) || isResponse(value) || isObservable(value) || isNodeReadable(value);
 }
 
 /**
@@ -54,7 +59,29 @@ export function readThrough(value: unknown, recorder: StreamRecorder): unknown {
     });
   }
   if (isObservable(value)) return observableThrough(value, recorder);
+  if (isNodeReadable(value)) return nodeReadableThrough(value, recorder);
   return undefined;
+}
+
+/**
+ * A Node `Readable`, the same object (its class and fields are the caller's: an `fs.ReadStream`
+ * keeps its `path`): what its source pushes is collected, and its own `end`, `error` and `close`
+ * end the record. No listener is added, so flowing mode, backpressure and an unhandled `error`
+ * behave exactly as before; only the instance's `push` and `emit` are seen through.
+ */
+function nodeReadableThrough(stream: Readable, recorder: StreamRecorder): Readable {
+  const push = stream.push;
+  const emit = stream.emit;
+  stream.push = function (this: Readable, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk !== null && chunk !== undefined) recorder.collect(chunk);
+    return push.call(this, chunk, encoding);
+  };
+  stream.emit = function (this: Readable, event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error') recorder.fail(args[0]);
+    else if (event === 'end' || event === 'close') recorder.succeed();
+    return emit.call(this, event, ...args);
+  } as Readable['emit'];
+  return stream;
 }
 
 /**

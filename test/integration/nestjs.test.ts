@@ -43,6 +43,7 @@ async function chatModule(nest: Nest) {
     @TrackConversation({
       conversationId: (ask: Ask) => ask.conversationId,
       humanMessage: (ask: Ask) => ask.message,
+      agentMessage: (reply: { answer: string }) => reply.answer,
     })
     @Post('above')
     @UseGuards(AllowGuard)
@@ -133,6 +134,7 @@ for (const adapter of ['express', 'fastify'] as const) {
       expect(transcriptOf(receiver(), `nest-${adapter}-above`)).to.deep.equal([
         'end_user: What is it?',
         'action calculator → 42',
+        'agent: What is it? = 42',
       ]);
       expect(transcriptOf(receiver(), `nest-${adapter}-below`)).to.deep.equal([
         'end_user: What is it?',

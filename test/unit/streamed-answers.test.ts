@@ -1,3 +1,5 @@
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ReadableStream } from 'node:stream/web';
 import { trackConversation } from 'agentsight-otel';
 import * as semconv from 'agentsight-otel/semconv';
@@ -152,5 +154,43 @@ describe('streamed answers as the agent message', () => {
     const subscription = returned.subscribe(() => undefined);
     subscription.unsubscribe();
     expect(agentMessages()).to.deep.equal(['first']);
+  });
+
+  it('a Node Readable: the same object, read as before (pipe, backpressure), its text recorded at its end', async () => {
+    let produced = 0;
+    const source = new Readable({
+      highWaterMark: 4,
+      read() {
+        produced += 1;
+        this.push(produced <= 100 ? `part ${produced};` : null);
+      },
+    });
+    const returned = trackConversation({ conversationId: 'stream-8' }, () => source);
+    expect(returned).to.equal(source);
+    let consumed = 0;
+    const slow = new Writable({
+      highWaterMark: 4,
+      write(_chunk, _encoding, done) {
+        consumed += 1;
+        if (consumed === 5) expect(produced - consumed, 'not read ahead of a slow consumer').to.be.at.most(8);
+        setImmediate(done);
+      },
+    });
+    await pipeline(returned, slow);
+    const expected = Array.from({ length: 100 }, (_, i) => `part ${i + 1};`).join('');
+    expect(agentMessages()).to.deep.equal([expected]);
+  });
+
+  it('a Node Readable that fails: the consumer’s own error handling sees it, the turn records it; an unhandled one still throws', async () => {
+    const failing = new PassThrough();
+    const returned = trackConversation({ conversationId: 'stream-9' }, () => failing);
+    const seen = new Promise<string>((resolve) => returned.on('error', (error) => resolve(error.message)));
+    returned.destroy(new Error('disk gone'));
+    expect(await seen).to.equal('disk gone');
+    expect(tracing().one('invoke_agent conversation').status.message).to.equal('disk gone');
+    // No listener of ours: an error nobody handles is as unhandled as before.
+    const bare = trackConversation({ conversationId: 'stream-10' }, () => new PassThrough());
+    expect(bare.listenerCount('error')).to.equal(0);
+    expect(() => bare.emit('error', new Error('nobody listens'))).to.throw('nobody listens');
   });
 });
