@@ -6,7 +6,8 @@ import type { StreamRecorder } from './stream-recorder';
  * Results that stream their answer to the consumer after the call returns: a web `ReadableStream`,
  * a `Response` with a streaming body (what the Vercel AI SDK's `toUIMessageStreamResponse()` and
  * most web frameworks return), an RxJS-style `Observable` (NestJS `@Sse`; found by its shape,
- * RxJS is no dependency), and a Node `Readable`. Each is read through as the consumer reads it: the same chunks, pulled
+ * RxJS is no dependency), a Node `Readable`, and any other async iterable (the OpenAI SDK's
+ * `Stream`). Each is read through as the consumer reads it: the same chunks, pulled
  * only when the consumer pulls (no buffering of the answer), and recorded when it ends.
  */
 
@@ -38,9 +39,24 @@ function isNodeReadable(value: unknown): value is Readable {
   return value instanceof Readable && !value.readableEnded && !value.destroyed;
 }
 
+/** Any other async iterable (the OpenAI SDK's `Stream`, say); async generators are traced apart. */
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  try {
+    return typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a value is a streamed result this module reads through. */
 export function isStreamedResult(value: unknown): boolean {
-  return isReadableStream(value) || isResponse(value) || isObservable(value) || isNodeReadable(value);
+  return (
+    isReadableStream(value) ||
+    isResponse(value) ||
+    isObservable(value) ||
+    isNodeReadable(value) ||
+    isAsyncIterable(value)
+  );
 }
 
 /**
@@ -60,7 +76,48 @@ export function readThrough(value: unknown, recorder: StreamRecorder): unknown {
   }
   if (isObservable(value)) return observableThrough(value, recorder);
   if (isNodeReadable(value)) return nodeReadableThrough(value, recorder);
+  if (isAsyncIterable(value)) return asyncIterableThrough(value, recorder);
   return undefined;
+}
+
+/**
+ * An async iterable, the same object (its class and methods are the caller's): its own
+ * `[Symbol.asyncIterator]` is shadowed by one whose iterator passes every step on, recording the
+ * values, and ends the record when the iteration ends, fails, or is left (`return`).
+ */
+function asyncIterableThrough<T extends AsyncIterable<unknown>>(iterable: T, recorder: StreamRecorder): T {
+  const iterate = iterable[Symbol.asyncIterator];
+  Object.defineProperty(iterable, Symbol.asyncIterator, {
+    configurable: true,
+    writable: true,
+    value(this: T) {
+      const inner = iterate.call(this);
+      const step = (result: Promise<IteratorResult<unknown>>) =>
+        result.then(
+          (next) => {
+            if (next.done) recorder.succeed();
+            else recorder.collect(next.value);
+            return next;
+          },
+          (error: unknown) => {
+            recorder.fail(error);
+            throw error;
+          },
+        );
+      return {
+        next: (...args: [] | [unknown]) => step(inner.next(...args)),
+        return: (value?: unknown) => {
+          recorder.succeed(); // left early: what went through is the answer
+          return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value });
+        },
+        throw: (error?: unknown) => (inner.throw ? step(inner.throw(error)) : Promise.reject(error)),
+        [Symbol.asyncIterator]() {
+          return this;
+        },
+      };
+    },
+  });
+  return iterable;
 }
 
 /**

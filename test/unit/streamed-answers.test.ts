@@ -193,4 +193,22 @@ describe('streamed answers as the agent message', () => {
     expect(bare.listenerCount('error')).to.equal(0);
     expect(() => bare.emit('error', new Error('nobody listens'))).to.throw('nobody listens');
   });
+
+  it('any other async iterable (the OpenAI SDK’s Stream): the same object, iterated as before, its values recorded', async () => {
+    class ChunkStream {
+      readonly controller = 'kept';
+      async *[Symbol.asyncIterator]() {
+        yield 'Hello';
+        yield ' again';
+      }
+    }
+    const source = new ChunkStream();
+    const returned = trackConversation({ conversationId: 'stream-11' }, () => source);
+    expect(returned).to.equal(source);
+    expect(returned.controller).to.equal('kept');
+    let text = '';
+    for await (const chunk of returned) text += chunk;
+    expect(text).to.equal('Hello again');
+    expect(agentMessages()).to.deep.equal(['Hello again']);
+  });
 });
