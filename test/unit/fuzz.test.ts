@@ -169,6 +169,104 @@ describe('fuzzing (fast-check, bounded runs)', function () {
     expect(ROOT_CONTEXT).to.not.equal(undefined);
   });
 
+  it('the zero-code mapper: any GenAI attributes, ancestry (cycles too) and message lists give items or a counted drop, never a throw', () => {
+    const message = fc.record(
+      {
+        role: fc.oneof(
+          fc.constantFrom('user', 'assistant', 'tool', 'system'),
+          fc.string({ maxLength: 5 }),
+          fc.integer(),
+        ),
+        content: fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.constant(null),
+          fc.array(fc.record({ type: fc.string(), text: fc.string() })),
+        ),
+        parts: fc.array(
+          fc.record(
+            {
+              type: fc.constantFrom('text', 'tool_call', 'tool_call_response', 'other'),
+              content: fc.string({ maxLength: 20 }),
+              id: fc.oneof(fc.string({ maxLength: 6 }), fc.integer()),
+              name: fc.oneof(fc.string({ maxLength: 8 }), fc.constant(undefined)),
+              arguments: fc.jsonValue({ maxDepth: 2 }),
+              response: fc.jsonValue({ maxDepth: 2 }),
+            },
+            { requiredKeys: [] },
+          ),
+          { maxLength: 3 },
+        ),
+        finish_reason: fc.constantFrom('stop', 'tool_calls', 'tool_call', undefined),
+      },
+      { requiredKeys: [] },
+    );
+    const list = fc.oneof(
+      fc.array(message, { maxLength: 6 }).map((m) => JSON.stringify(m)),
+      fc.string({ maxLength: 30 }),
+      fc.constant('[1, "x", null, {}]'),
+      fc.integer(),
+    );
+    const attributes = fc.record(
+      {
+        'gen_ai.conversation.id': fc.oneof(
+          fc.constantFrom('g-1', 'g-2', ''),
+          fc.string({ maxLength: 300 }),
+          fc.integer(),
+        ),
+        'session.id': fc.string({ maxLength: 10 }),
+        'gen_ai.operation.name': fc.constantFrom('chat', 'invoke_agent', 'execute_tool', 'other'),
+        'gen_ai.input.messages': list,
+        'gen_ai.output.messages': list,
+        'gen_ai.tool.name': fc.string({ maxLength: 10 }),
+        'gen_ai.tool.call.id': fc.string({ maxLength: 6 }),
+        'gen_ai.tool.call.arguments': fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.constant(JSON.stringify({ big: 'x'.repeat(50_000) })),
+        ),
+        'llm.input_messages.0.message.role': fc.string({ maxLength: 6 }),
+        'llm.input_messages.0.message.content': fc.string({ maxLength: 20 }),
+        'openinference.span.kind': fc.constantFrom('LLM', 'TOOL', 'CHAIN'),
+        'gen_ai.usage.input_tokens': fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 4 })),
+      },
+      { requiredKeys: [] },
+    );
+    const span = fc.record({ attributes, parent: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(span, { maxLength: 10 }), (specs) => {
+        const spans = specs.map(
+          (spec, i) =>
+            ({
+              name: `genai-${i}`,
+              kind: SpanKind.CLIENT,
+              spanContext: () => ({
+                traceId: 'b'.repeat(32),
+                spanId: i.toString(16).padStart(16, '0'),
+                traceFlags: TraceFlags.SAMPLED,
+              }),
+              // Any span may name any other as its parent, itself included: cycles must end.
+              ...(spec.parent === undefined ? {} : { parentSpanId: spec.parent.toString(16).padStart(16, '0') }),
+              startTime: [1_760_000_000, 0],
+              endTime: [1_760_000_001, 0],
+              status: { code: SpanStatusCode.UNSET },
+              attributes: spec.attributes,
+              events: [],
+            }) as unknown as ReadableSpan,
+        );
+        const { plans } = toConversationPlans(spans, {
+          environment: 'development',
+          maxFieldLength: 1_000,
+          genAi: true,
+        });
+        for (const plan of plans) {
+          expect(plan.conversationId.length).to.be.at.most(255);
+          for (const item of plan.items) expect(JSON.stringify(item.body).length).to.be.lessThan(20_000);
+        }
+        return true;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   describe('the receiver', () => {
     const receiver = useReceiver({ apiKey: TEST_API_KEY });
 

@@ -59,7 +59,7 @@ function toolAction(
 ): PlannedItem {
   const at = timing === 'span' ? span.endTime : span.startTime;
   const metadata: JsonObject = {};
-  if (tool.arguments !== undefined) metadata.arguments = tool.arguments as JsonObject[string];
+  if (tool.arguments !== undefined) metadata.arguments = boundedArguments(tool.arguments, options.maxFieldLength);
   if (tool.callId !== undefined) metadata.tool_call_id = tool.callId;
   const body: ActionPayload = {
     timestamp: toAgentSightTimestamp(at),
@@ -92,6 +92,13 @@ function toolAction(
     label: `action "${loggable(tool.name, 60)}"`,
     atMicros: toMicroseconds(at),
   };
+}
+
+/** A tool's arguments as they are when small enough, else their JSON text cut to `maxLength`. */
+function boundedArguments(value: unknown, maxLength: number): JsonObject[string] {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  if (text.length > maxLength) return truncate(text.slice(0, maxLength), maxLength, text.length);
+  return value as JsonObject[string];
 }
 
 /** A tool's result as text: a JSON-encoded string (`"42"`, as the Vercel AI SDK writes it) unwrapped. */
