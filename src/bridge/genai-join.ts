@@ -5,6 +5,9 @@ import { genAiConversationsOf } from '../mapping/mapping';
 import { ATTR_GEN_AI_CONVERSATION_ID } from '../semconv/attributes';
 import type { GenAiEventRecord } from './otlp-logs';
 
+/** Longest attribute value a remembered span keeps. */
+const MAX_KEPT_VALUE = 1_024;
+
 /** Token counts: a span read again with its late messages must not count them twice. */
 const USAGE_KEY = /^(gen_ai\.usage\.|llm\.token_count\.|llm\.usage\.|agentsight\.usage\.)/;
 
@@ -17,8 +20,8 @@ const USAGE_KEY = /^(gen_ai\.usage\.|llm\.token_count\.|llm\.usage\.|agentsight\
  * conversation and carries no token counts. Items keep their keys whichever way they came (see
  * `GenAiHistory`), so a message read both ways is one.
  *
- * Bounded: `maxSpans` spans remembered for `maxAgeMillis` (the oldest go first), and the events'
- * own bounds.
+ * Bounded: `maxSpans` spans remembered for `maxAgeMillis` (the oldest go first), each without
+ * content, token counts or any value over 1 KiB; and the events' own bounds.
  */
 export class GenAiJoin {
   private readonly events = new GenAiEvents();
@@ -71,8 +74,12 @@ export class GenAiJoin {
       this.remembered.delete(id);
     }
     const named = withEventMessages(span, { input: [], output: [] }, { [ATTR_GEN_AI_CONVERSATION_ID]: conversationId });
-    for (const key of Object.keys(named.attributes)) {
-      if (USAGE_KEY.test(key)) delete (named.attributes as Record<string, unknown>)[key];
+    // Kept small: what a call span needs to be read again is short (its conversation, model,
+    // operation); a long value of another attribute is not kept for 5 minutes.
+    for (const [key, value] of Object.entries(named.attributes)) {
+      const long = typeof value === 'string' && value.length > MAX_KEPT_VALUE;
+      if (USAGE_KEY.test(key) || long || Array.isArray(value))
+        delete (named.attributes as Record<string, unknown>)[key];
     }
     this.remembered.set(spanId, { span: named, since: this.clock() });
   }

@@ -33,7 +33,7 @@ function messageItem(
 ): PlannedItem {
   const metadata: JsonObject = {};
   const model = message.sender === 'agent' ? MODEL_KEYS.map((k) => text(span.attributes, k)).find(Boolean) : undefined;
-  if (model !== undefined) metadata.model = model;
+  if (model !== undefined) metadata.model = truncate(model, Math.min(255, options.maxFieldLength));
   const body: MessagePayload = {
     timestamp: toAgentSightTimestamp(message.at),
     content: truncate(message.text, options.maxFieldLength),
@@ -60,7 +60,7 @@ function toolAction(
   const at = timing === 'span' ? span.endTime : span.startTime;
   const metadata: JsonObject = {};
   if (tool.arguments !== undefined) metadata.arguments = boundedArguments(tool.arguments, options.maxFieldLength);
-  if (tool.callId !== undefined) metadata.tool_call_id = tool.callId;
+  if (tool.callId !== undefined) metadata.tool_call_id = truncate(tool.callId, Math.min(255, options.maxFieldLength));
   const body: ActionPayload = {
     timestamp: toAgentSightTimestamp(at),
     action_name: truncate(tool.name, options.maxFieldLength),
