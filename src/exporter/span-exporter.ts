@@ -9,6 +9,7 @@ import {
 } from '../api/config';
 import { loggable, redactor, sentence } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
+import { maskText } from '../decorators/masking';
 import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from '../delivery/delivery-channel';
 import {
   type DeliveryFailure,
@@ -196,6 +197,7 @@ export class AgentSightSpanExporter {
           genAi: config.genAi,
           genAiHistory: this.genAiHistory,
           genAiConversationKeys: config.genAiConversationAttributes,
+          genAiMask: maskText,
         });
         this.countLocalDrop('no_conversation', this.unnamedTraces.countNew(unnamedGenAiTraces));
         if (dropped.length > 0) {

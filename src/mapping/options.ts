@@ -24,6 +24,12 @@ export interface MappingOptions {
   readonly genAi?: boolean;
   /** What GenAI items were already planned (the history repeats in every call); see `GenAiHistory`. */
   readonly genAiHistory?: GenAiHistory;
+  /**
+   * The application's mask over GenAI content the mapping reads (messages, tool arguments and
+   * results): the decorators mask what they record, and this masks what other instrumentations
+   * recorded. In process only (the exporter passes the one `configureAgentSight` set).
+   */
+  readonly genAiMask?: (text: string, field: 'message.content' | 'action.arguments' | 'action.response') => string;
   /** Attributes that name a conversation besides the known ones (`gen_ai.conversation.id`, …), read first. */
   readonly genAiConversationKeys?: readonly string[];
 }

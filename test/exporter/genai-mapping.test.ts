@@ -273,4 +273,33 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
     expect(dropped[0]?.reason).to.match(/over 8388608 characters/);
     expect(lines(plans[0]?.items ?? [])).to.deep.equal(['end_user: small']);
   });
+
+  it('puts what other instrumentations recorded through the application’s mask: messages, tool arguments and results', () => {
+    const mask = (text: string) => text.replace(/[\w.]+@[\w.]+/g, '[email]');
+    span('handle turn', { 'gen_ai.conversation.id': 'conv-mask' }, () => {
+      span('chat gpt-test', {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.input.messages': json([user('Mail jane@example.com please')]),
+        'gen_ai.output.messages': json([callsTool('m1', 'send_mail', { to: 'jane@example.com' })]),
+      });
+      span('chat gpt-test', {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.input.messages': json([
+          user('Mail jane@example.com please'),
+          callsTool('m1', 'send_mail', { to: 'jane@example.com' }),
+          toolResult('m1', 'sent to jane@example.com'),
+        ]),
+        'gen_ai.output.messages': json([answer('Done, jane@example.com has it.')]),
+      });
+    });
+    const plans = toConversationPlans(tracing().spans(), { ...on(), genAiMask: mask }).plans;
+    const items = plans[0]?.items ?? [];
+    expect(lines(items)).to.deep.equal([
+      'end_user: Mail [email] please',
+      'action send_mail → sent to [email]',
+      'agent: Done, [email] has it.',
+    ]);
+    const action = items.find((i) => i.kind === 'action')?.body as ActionPayload | undefined;
+    expect(action?.metadata.arguments).to.equal('{"to":"[email]"}');
+  });
 });

@@ -36,7 +36,7 @@ function messageItem(
   if (model !== undefined) metadata.model = truncate(model, Math.min(255, options.maxFieldLength));
   const body: MessagePayload = {
     timestamp: toAgentSightTimestamp(message.at),
-    content: truncate(message.text, options.maxFieldLength),
+    content: truncate(masked(options, message.text, 'message.content'), options.maxFieldLength),
     sender: message.sender,
     conversation_id: conversationId,
     metadata: withTraceLink(metadata, span, options),
@@ -59,7 +59,7 @@ function toolAction(
 ): PlannedItem {
   const at = timing === 'span' ? span.endTime : span.startTime;
   const metadata: JsonObject = {};
-  if (tool.arguments !== undefined) metadata.arguments = boundedArguments(tool.arguments, options.maxFieldLength);
+  if (tool.arguments !== undefined) metadata.arguments = boundedArguments(tool.arguments, options);
   if (tool.callId !== undefined) metadata.tool_call_id = truncate(tool.callId, Math.min(255, options.maxFieldLength));
   const body: ActionPayload = {
     timestamp: toAgentSightTimestamp(at),
@@ -76,7 +76,8 @@ function toolAction(
   }
   if (tool.result !== undefined) {
     const result = resultText(tool.result);
-    if (result !== undefined) body.response = truncate(result, options.maxFieldLength);
+    if (result !== undefined)
+      body.response = truncate(masked(options, result, 'action.response'), options.maxFieldLength);
   }
   // A tool call seen both as its own span and in the next call's messages has one key: its id.
   const idempotencyKey =
@@ -94,11 +95,25 @@ function toolAction(
   };
 }
 
-/** A tool's arguments as they are when small enough, else their JSON text cut to `maxLength`. */
-function boundedArguments(value: unknown, maxLength: number): JsonObject[string] {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+/** `text` through the application's mask for `field`, when it set one. */
+function masked(
+  options: MappingOptions,
+  text: string,
+  field: 'message.content' | 'action.arguments' | 'action.response',
+): string {
+  return options.genAiMask === undefined ? text : options.genAiMask(text, field);
+}
+
+/**
+ * A tool's arguments as they are when small enough and no mask is set, else their JSON text,
+ * masked, cut to `maxFieldLength`.
+ */
+function boundedArguments(value: unknown, options: MappingOptions): JsonObject[string] {
+  const maxLength = options.maxFieldLength;
+  const json = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
+  const text = masked(options, json, 'action.arguments');
   if (text.length > maxLength) return truncate(text.slice(0, maxLength), maxLength, text.length);
-  return value as JsonObject[string];
+  return options.genAiMask === undefined ? (value as JsonObject[string]) : text;
 }
 
 /** A tool's result as text: a JSON-encoded string (`"42"`, as the Vercel AI SDK writes it) unwrapped. */
