@@ -1,6 +1,6 @@
 import type { StoredRecord } from 'agentsight-otel/dev-server';
 import { expect } from 'chai';
-import { type RunningProcess, runNode } from '../helpers/processes';
+import { postJson, type RunningProcess, runNode } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /**
@@ -28,12 +28,8 @@ describe('example chat server, end to end over HTTP (child process, scripted mod
   let url: string;
 
   const chat = async (body: unknown) => {
-    const response = await fetch(`${url}/chat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    const answer = await postJson(`${url}/chat`, body);
+    return { status: answer.status, body: answer.body ?? {} };
   };
 
   before(async () => {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type RunningProcess, runNode } from '../helpers/processes';
+import { postJson, type RunningProcess, runNode } from '../helpers/processes';
 import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /*
@@ -13,15 +13,7 @@ describe('example NestJS chat app, end to end over HTTP (child process, scripted
   let server: RunningProcess;
   let url: string;
 
-  const post = async (path: string, body: unknown) => {
-    const response = await fetch(`${url}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-  };
+  const post = (path: string, body: unknown) => postJson(`${url}${path}`, body);
 
   before(async () => {
     server = runNode('build/examples/nestjs-chat/main.mjs', [], {

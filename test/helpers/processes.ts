@@ -118,3 +118,47 @@ export function useCollectorTools(): () => { readonly collector: string; readonl
     return tools;
   };
 }
+
+/** Where a test's Collector listens and sends: the bridge's ports, its own OTLP port, its queue's folder. */
+export interface CollectorPorts {
+  readonly bridgePort: number;
+  readonly otlpPort: number;
+  readonly storage: string;
+  readonly token: string;
+  /** With it, the gRPC overlay (collector/grpc.yaml): the Collector sends to the bridge's gRPC port. */
+  readonly grpcPort?: number;
+}
+
+/** Starts the Collector with collector/config.yaml (and the gRPC overlay) and waits until it is ready. */
+export async function startCollector(binary: string, ports: CollectorPorts): Promise<RunningProcess> {
+  const overlays = ports.grpcPort === undefined ? [] : ['--config', 'collector/grpc.yaml'];
+  const collector = runProgram(binary, ['--config', 'collector/config.yaml', ...overlays], {
+    AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${ports.bridgePort}`,
+    AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: `127.0.0.1:${ports.grpcPort ?? 0}`,
+    AGENTSIGHT_BRIDGE_TOKEN: ports.token,
+    COLLECTOR_OTLP_HTTP: `127.0.0.1:${ports.otlpPort}`,
+    COLLECTOR_STORAGE: ports.storage,
+  });
+  try {
+    await collector.waitFor(/Everything is ready/, 30_000);
+  } catch (error) {
+    await collector.stop();
+    throw error;
+  }
+  return collector;
+}
+
+/** POSTs `body` as JSON; the status, and the answer parsed as JSON (undefined when empty). */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, any> | undefined }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}

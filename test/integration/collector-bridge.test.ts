@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
-import { freePorts, type RunningProcess, runNode, runProgram, useCollectorTools } from '../helpers/processes';
+import {
+  type CollectorPorts,
+  freePorts,
+  type RunningProcess,
+  runNode,
+  runProgram,
+  startCollector,
+  useCollectorTools,
+} from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'collector-bridge-token-0123456789';
@@ -31,22 +39,9 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   const tools = useCollectorTools();
 
   /** Starts the Collector (config.yaml, plus overlays) and waits until it is ready. */
-  const launchCollector = async (ports: {
-    bridgePort: number;
-    otlpPort: number;
-    storage: string;
-    grpcPort?: number;
-  }): Promise<RunningProcess> => {
-    const overlays = ports.grpcPort === undefined ? [] : ['--config', 'collector/grpc.yaml'];
-    const collector = runProgram(tools().collector, ['--config', 'collector/config.yaml', ...overlays], {
-      AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${ports.bridgePort}`,
-      AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: `127.0.0.1:${ports.grpcPort ?? 0}`,
-      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
-      COLLECTOR_OTLP_HTTP: `127.0.0.1:${ports.otlpPort}`,
-      COLLECTOR_STORAGE: ports.storage,
-    });
+  const launchCollector = async (ports: Omit<CollectorPorts, 'token'>): Promise<RunningProcess> => {
+    const collector = await startCollector(tools().collector, { ...ports, token: TOKEN });
     running.push(collector);
-    await collector.waitFor(/Everything is ready/, 30_000);
     return collector;
   };
 

@@ -1,6 +1,7 @@
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import { AgentSightSpanProcessor, ConversationId, HumanMessage, TrackAction, TrackConversation } from 'agentsight-otel';
 import { expect } from 'chai';
+import { postJson } from '../helpers/processes';
 import { TEST_API_KEY, transcriptOf, useReceiver } from '../helpers/receiver';
 import { startSdk, stopSdk } from '../helpers/sdk';
 
@@ -115,11 +116,7 @@ for (const adapter of ['express', 'fastify'] as const) {
     });
 
     const post = (path: string, body: object, allow = true) =>
-      fetch(`${url}/chat/${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(allow ? { 'x-allow': 'yes' } : {}) },
-        body: JSON.stringify(body),
-      });
+      postJson(`${url}/chat/${path}`, body, allow ? { 'x-allow': 'yes' } : {});
 
     it('keeps the route, the guard, DI and the parameter decorators, and tracks each turn, in both orders', async () => {
       for (const path of ['above', 'below']) {
@@ -128,7 +125,7 @@ for (const adapter of ['express', 'fastify'] as const) {
         expect(refused.status, `${path}: the guard ran`).to.equal(403);
         const answered = await post(path, { conversationId, message: 'What is it?' });
         expect(answered.status, path).to.equal(201);
-        expect(await answered.json()).to.deep.equal({ answer: 'What is it? = 42' });
+        expect(answered.body).to.deep.equal({ answer: 'What is it? = 42' });
       }
       await processor.forceFlush();
       expect(transcriptOf(receiver(), `nest-${adapter}-above`)).to.deep.equal([

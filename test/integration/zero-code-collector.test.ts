@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
-import { freePorts, type RunningProcess, runNode, runProgram, useCollectorTools } from '../helpers/processes';
+import {
+  freePorts,
+  type RunningProcess,
+  runNode,
+  runProgram,
+  startCollector,
+  useCollectorTools,
+} from '../helpers/processes';
 import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'zero-code-collector-token-0123456789';
@@ -60,15 +67,7 @@ describe('zero code through a real Collector and the bridge', function () {
     storage = mkdtempSync(join(tmpdir(), 'agentsight-zero-code-'));
     double = await startOpenAiDouble();
     bridge = await startBridge({ apiKey: TEST_API_KEY, endpoint: receiver().url, token: TOKEN, port: bridgePort });
-    const collector = runProgram(tools().collector, ['--config', 'collector/config.yaml'], {
-      AGENTSIGHT_BRIDGE_URL: `http://127.0.0.1:${bridgePort}`,
-      AGENTSIGHT_BRIDGE_GRPC_ENDPOINT: '127.0.0.1:0',
-      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
-      COLLECTOR_OTLP_HTTP: `127.0.0.1:${otlpPort}`,
-      COLLECTOR_STORAGE: storage,
-    });
-    running.push(collector);
-    await collector.waitFor(/Everything is ready/, 30_000);
+    running.push(await startCollector(tools().collector, { bridgePort, otlpPort, storage, token: TOKEN }));
     return `http://127.0.0.1:${otlpPort}`;
   }
 

@@ -37,6 +37,31 @@ const anyValue = fc.letrec((tie) => ({
   ),
 })).value;
 
+/** A finished span of a fuzz case: the `i`th of its trace, with the fields the case sets. */
+function fuzzSpan(i: number, fields: Record<string, unknown>): ReadableSpan {
+  return {
+    name: `span-${i}`,
+    kind: SpanKind.INTERNAL,
+    spanContext: () => ({
+      traceId: 'a'.repeat(32),
+      spanId: i.toString(16).padStart(16, '0'),
+      traceFlags: TraceFlags.SAMPLED,
+    }),
+    startTime: [1_760_000_000, 0],
+    endTime: [1_760_000_001, 0],
+    duration: [0, 0],
+    status: { code: SpanStatusCode.UNSET },
+    attributes: {},
+    events: [],
+    links: [],
+    ended: true,
+    droppedAttributesCount: 0,
+    droppedEventsCount: 0,
+    droppedLinksCount: 0,
+    ...fields,
+  } as unknown as ReadableSpan;
+}
+
 describe('fuzzing (fast-check, bounded runs)', function () {
   this.timeout(60_000);
 
@@ -132,28 +157,12 @@ describe('fuzzing (fast-check, bounded runs)', function () {
     });
     fc.assert(
       fc.property(fc.array(span, { maxLength: 20 }), (specs) => {
-        const spans = specs.map(
-          (spec, i) =>
-            ({
-              name: `span-${i}`,
-              kind: SpanKind.INTERNAL,
-              spanContext: () => ({
-                traceId: 'a'.repeat(32),
-                spanId: i.toString(16).padStart(16, '0'),
-                traceFlags: TraceFlags.SAMPLED,
-              }),
-              startTime: spec.start,
-              endTime: spec.end,
-              duration: [0, 0],
-              status: { code: SpanStatusCode.UNSET },
-              attributes: { 'agentsight.conversation.id': spec.conversation, ...spec.attributes },
-              events: [],
-              links: [],
-              ended: true,
-              droppedAttributesCount: 0,
-              droppedEventsCount: 0,
-              droppedLinksCount: 0,
-            }) as unknown as ReadableSpan,
+        const spans = specs.map((spec, i) =>
+          fuzzSpan(i, {
+            attributes: { 'agentsight.conversation.id': spec.conversation, ...spec.attributes },
+            startTime: spec.start,
+            endTime: spec.end,
+          }),
         );
         const { plans, dropped } = toConversationPlans(spans, { environment: 'development', maxFieldLength: 1_000 });
         const items = plans.reduce((n, plan) => n + plan.items.length, 0);
@@ -233,24 +242,13 @@ describe('fuzzing (fast-check, bounded runs)', function () {
     const span = fc.record({ attributes, parent: fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }) });
     fc.assert(
       fc.property(fc.array(span, { maxLength: 10 }), (specs) => {
-        const spans = specs.map(
-          (spec, i) =>
-            ({
-              name: `genai-${i}`,
-              kind: SpanKind.CLIENT,
-              spanContext: () => ({
-                traceId: 'b'.repeat(32),
-                spanId: i.toString(16).padStart(16, '0'),
-                traceFlags: TraceFlags.SAMPLED,
-              }),
-              // Any span may name any other as its parent, itself included: cycles must end.
-              ...(spec.parent === undefined ? {} : { parentSpanId: spec.parent.toString(16).padStart(16, '0') }),
-              startTime: [1_760_000_000, 0],
-              endTime: [1_760_000_001, 0],
-              status: { code: SpanStatusCode.UNSET },
-              attributes: spec.attributes,
-              events: [],
-            }) as unknown as ReadableSpan,
+        const spans = specs.map((spec, i) =>
+          fuzzSpan(i, {
+            kind: SpanKind.CLIENT,
+            // Any span may name any other as its parent, itself included: cycles must end.
+            ...(spec.parent === undefined ? {} : { parentSpanId: spec.parent.toString(16).padStart(16, '0') }),
+            attributes: spec.attributes,
+          }),
         );
         const { plans } = toConversationPlans(spans, {
           environment: 'development',
