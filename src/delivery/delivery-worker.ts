@@ -4,10 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type ChannelSettings, inThreadChannel } from './delivery-channel';
+import { lowerThisThreadsPriority } from './thread-priority';
 import type { WorkerReply, WorkerRequest } from './worker-channel';
 
 const port = parentPort;
 if (port === null) throw new Error('delivery-worker runs as a worker thread only');
+// Delivery yields the CPU to the application when both want it: its requests can wait a few
+// milliseconds, the application's cannot (issue 22: the thread shared a CPU with the requests it tracked).
+lowerThisThreadsPriority();
 const channel = inThreadChannel(workerData as ChannelSettings);
 
 /** Counters reach the application's thread at most this often, unless a flush asks. */

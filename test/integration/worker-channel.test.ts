@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { trackConversation, trackHumanMessage } from 'agentsight-otel';
 import { expect } from 'chai';
 import { inThreadChannel } from '#internal/delivery/delivery-channel';
@@ -54,6 +57,66 @@ describe('delivery thread', () => {
         .store.recordsOf('in-worker')
         .map((r) => r.kind),
     ).to.deep.equal(['conversation', 'message']);
+  });
+
+  /** The nice value of each of this process's threads, by thread id (Linux). */
+  const threadNiceValues = (): Map<number, number> =>
+    new Map(
+      readdirSync('/proc/self/task').map((tid) => {
+        // Fields after "(comm) ": state is the first, nice the 17th (field 19 of proc(5)).
+        const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+        return [Number(tid), Number(fields[16])];
+      }),
+    );
+
+  it('runs below the application in the scheduler (Linux: nice +10 on the delivery thread alone)', async function () {
+    if (process.platform !== 'linux') this.skip();
+    const before = threadNiceValues();
+    const application = getPriority();
+    const channel = new WorkerChannel(
+      settings(),
+      () => {
+        throw new Error('no fallback expected');
+      },
+      noWarnings,
+    );
+    try {
+      channel.enqueue(plansFor('niced'));
+      await channel.flush(Date.now() + 10_000, false);
+      const lowered = [...threadNiceValues()].filter(([tid, nice]) => !before.has(tid) && nice !== application);
+      expect(
+        lowered.map(([, nice]) => nice),
+        'one new thread, 10 steps below the application',
+      ).to.deep.equal([Math.min(19, application + 10)]);
+      expect(getPriority(), 'the application keeps its priority').to.equal(application);
+      expect(receiver().store.recordsOf('niced')).to.have.length(2);
+    } finally {
+      await channel.close();
+    }
+  });
+
+  it('never raises a thread it lowers above where it was, and never throws', async () => {
+    // In a thread of its own: a nice value once raised cannot be lowered without privileges.
+    const modulePath = require.resolve('#internal/delivery/thread-priority');
+    const worker = new Worker(
+      `const { lowerThisThreadsPriority } = require(${JSON.stringify(modulePath)});
+       const { parentPort } = require('node:worker_threads');
+       parentPort.postMessage([lowerThisThreadsPriority(15), lowerThisThreadsPriority(10), lowerThisThreadsPriority(10)]);`,
+      { eval: true },
+    );
+    const results = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    // What each call should give from the application's level: lower, capped at 19, else nothing.
+    let nice = getPriority();
+    const expected = [15, 10, 10].map((steps) => {
+      if (process.platform !== 'linux' || Math.min(19, nice + steps) <= nice) return undefined;
+      nice = Math.min(19, nice + steps);
+      return nice;
+    });
+    expect(results).to.deep.equal(expected);
   });
 
   /** A worker channel that falls back to the main thread, and a check that it warned once. */
