@@ -13,6 +13,7 @@ import {
 import { trackAction, trackAgentMessage, trackConversation, trackHumanMessage, trackTokenUsage } from 'agentsight-otel';
 import { GenAiHistory } from '#internal/mapping/genai/genai-history';
 import { toConversationPlans } from '#internal/mapping/mapping';
+import { onCpu } from './cpu-pinning';
 
 /** The key the benchmarks' receivers accept. */
 export const API_KEY = 'ags_1a2b3c4d5e6f7890abcdef1234567890_a1b2c3';
@@ -109,11 +110,16 @@ export function makeGenAiSpans(turns: number, conversations: number): ReadableSp
 }
 
 /** Starts the receiver CLI in its own process (extra CLI arguments, e.g. `--latency 100`). */
-export async function startReceiverProcess(extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+export async function startReceiverProcess(
+  extra: string[] = [],
+  cpu?: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/cli.js');
-  const child = spawn(process.execPath, [cli, 'dev-server', '--port', '0', '--quiet', '--api-key', API_KEY, ...extra], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const [command, ...args] = onCpu(
+    [process.execPath, cli, 'dev-server', '--port', '0', '--quiet', '--api-key', API_KEY, ...extra],
+    cpu,
+  );
+  const child = spawn(command as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {

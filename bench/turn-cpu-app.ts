@@ -7,7 +7,9 @@
  * - `agentsight`: AgentSightSpanProcessor with its defaults (delivery thread), to AGENTSIGHT_API_ENDPOINT;
  * - `agentsight-main`: the same with `deliveryThread: false` (delivery on the app's thread);
  * - `bare`: a bare keep-alive undici client sending, from the same process, the requests the
- *   turn makes at AgentSight (the record once per conversation, then four items), in order.
+ *   turn makes at AgentSight (the record once per conversation, then four items), in order;
+ * - `floor`: the same requests by `FloorClient` (HTTP/1.1 by hand on kept-alive sockets), the least
+ *   a Node process can spend on them.
  * Prints `result {"cpuMicros":…,"turns":…}`: the whole process's CPU (all threads) for the turns.
  */
 import { context, trace } from '@opentelemetry/api';
@@ -21,6 +23,7 @@ import {
   trackHumanMessage,
 } from 'agentsight-otel';
 import { Pool } from 'undici';
+import { FloorClient } from './floor-client';
 
 const [mode = 'otel', turnsArg = '3000', paceArg = '2'] = process.argv.slice(2);
 const TURNS = Number(turnsArg);
@@ -47,24 +50,32 @@ const tracer = trace.getTracer('turn-cpu');
 
 /** The bare client: the same requests, in the same order, kept alive, nothing else. */
 const pool = mode === 'bare' ? new Pool(new URL(ENDPOINT).origin, { connections: 16 }) : undefined;
+const floor =
+  mode === 'floor'
+    ? new FloorClient(
+        ENDPOINT,
+        `host: ${new URL(ENDPOINT).host}\r\ncontent-type: application/json\r\nauthorization: Api-Key ${KEY}\r\n`,
+      )
+    : undefined;
 const created = new Map<string, number>();
 const inFlight = new Set<Promise<void>>();
 const headers = { 'content-type': 'application/json', authorization: `Api-Key ${KEY}` };
-async function post(path: string, body: object): Promise<string> {
+/** POSTs one item; resolves with the backend id the answer carries. */
+async function post(path: string, body: object): Promise<number> {
+  if (floor !== undefined) return Number(/"id":(\d+)/.exec(await floor.post(path, JSON.stringify(body)))?.[1]);
   const answer = await (pool as Pool).request({ path, method: 'POST', headers, body: JSON.stringify(body) });
-  return answer.body.text();
+  return (JSON.parse(await answer.body.text()) as { id: number }).id;
 }
 async function bareTurn(conversationId: string, turn: number): Promise<void> {
   const at = new Date().toISOString().replace('Z', '000+00:00');
   let pk = created.get(conversationId);
   if (pk === undefined) {
-    const record = await post('/api/conversations/', {
+    pk = await post('/api/conversations/', {
       timestamp: at,
       conversation_id: conversationId,
       is_used: true,
       environment: 'development',
     });
-    pk = (JSON.parse(record) as { id: number }).id;
     created.set(conversationId, pk);
   }
   const base = { timestamp: at, conversation_id: conversationId, conversation: pk };
@@ -102,7 +113,7 @@ function turn(index: number): void {
   const conversationId = `bench-${index % CONVERSATIONS}`;
   if (!mode.startsWith('agentsight')) {
     plainTurn(index);
-    if (mode === 'bare') {
+    if (mode === 'bare' || mode === 'floor') {
       const sent = bareTurn(conversationId, index);
       inFlight.add(sent);
       void sent.finally(() => inFlight.delete(sent));
@@ -135,6 +146,7 @@ async function main(): Promise<void> {
   process.stdout.write(`result ${JSON.stringify({ cpuMicros: used.user + used.system, turns: TURNS })}\n`);
   await agentsight?.shutdown().catch(() => undefined);
   await pool?.close();
+  floor?.close();
 }
 
 void main();

@@ -1,19 +1,26 @@
 /**
  * `npm run bench -- turn-cpu`: what AgentSight costs an app per chat turn, in CPU of the whole
- * process (all threads: the delivery thread included), beside OpenTelemetry alone and beside a
- * bare keep-alive client making the same requests from the same process. Each configuration
- * runs in a process of its own (`turn-cpu-app.ts`), 3,000 turns paced 2 ms apart, against the
- * local receiver in another process; rounds interleave the configurations; medians are shown.
+ * process (all threads: the delivery thread included), beside OpenTelemetry alone, beside a bare
+ * keep-alive undici client making the same requests from the same process, and beside the floor
+ * (the same requests written by hand on raw sockets). Each configuration runs in a process of its
+ * own (`turn-cpu-app.ts`), 3,000 turns paced 2 ms apart, against the local receiver in another
+ * process; the app runs on CPU 0 and the receiver on CPU 1 where they can be pinned; rounds
+ * interleave the configurations; medians are shown.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { CAN_PIN, onCpu } from './cpu-pinning';
 import { API_KEY, median, startReceiverProcess } from './exporter.bench';
 
-const ROUNDS = 4;
+const ROUNDS = 5;
 const TURNS = 3_000;
 
 function runApp(mode: string, endpoint: string): Promise<number> {
-  const child = spawn(process.execPath, [resolve(__dirname, 'turn-cpu-app.js'), mode, String(TURNS), '2'], {
+  const [command, ...args] = onCpu(
+    [process.execPath, resolve(__dirname, 'turn-cpu-app.js'), mode, String(TURNS), '2'],
+    0,
+  );
+  const child = spawn(command as string, args, {
     env: {
       ...process.env,
       AGENTSIGHT_API_KEY: API_KEY,
@@ -37,8 +44,8 @@ function runApp(mode: string, endpoint: string): Promise<number> {
 }
 
 export async function benchTurnCpu(): Promise<void> {
-  const receiver = await startReceiverProcess();
-  const runs: Record<string, number[]> = { otel: [], agentsight: [], bare: [] };
+  const receiver = await startReceiverProcess([], 1);
+  const runs: Record<string, number[]> = { otel: [], agentsight: [], bare: [], floor: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const mode of Object.keys(runs)) (runs[mode] as number[]).push(await runApp(mode, receiver.url));
@@ -47,20 +54,25 @@ export async function benchTurnCpu(): Promise<void> {
     receiver.child.kill();
   }
   const otel = median(runs.otel as number[]);
-  const ours = median(runs.agentsight as number[]);
-  const bare = median(runs.bare as number[]);
+  const added = (mode: string) => median(runs[mode] as number[]) - otel;
   const fmt = (n: number) => `${Math.round(n).toLocaleString('en')} µs`;
-  console.log('\nCPU per chat turn, whole process (all threads), median of 4 interleaved runs of 3,000 paced turns');
+  console.log(
+    `\nCPU per chat turn, whole process (all threads), median of ${ROUNDS} interleaved runs of 3,000 paced turns` +
+      (CAN_PIN ? '; app on CPU 0, receiver on CPU 1' : ''),
+  );
   console.log(
     '  turn: conversation, user and agent messages, 2 LLM spans with token usage, 1 tool call (4 items + 0.1 record)',
   );
-  console.log(`  OpenTelemetry alone                    ${fmt(otel)}`);
-  console.log(`  + AgentSightSpanProcessor             ${fmt(ours)}  (adds ${fmt(ours - otel)})`);
-  console.log(`  + a bare keep-alive client, same requests ${fmt(bare)}  (adds ${fmt(bare - otel)})`);
+  console.log(`  OpenTelemetry alone                              ${fmt(otel)}`);
+  console.log(`  + AgentSightSpanProcessor                        adds ${fmt(added('agentsight'))}`);
+  console.log(`  + a bare keep-alive undici client, same requests adds ${fmt(added('bare'))}`);
+  console.log(`  + the floor: same requests by hand on raw sockets adds ${fmt(added('floor'))}`);
   console.log(
-    `  AgentSight's addition / the bare client's: ${((ours - otel) / (bare - otel)).toFixed(2)}×  (issue 22's goal: ≤ 250 µs and ≤ 1.3×)`,
+    `  AgentSight's addition: ${(added('agentsight') / added('bare')).toFixed(2)}× the bare client's, ` +
+      `${(added('agentsight') / added('floor')).toFixed(2)}× the floor's (issue 22's goal: ≤ 250 µs and ≤ 1.3× the bare client)`,
   );
+  const list = (mode: string) => (runs[mode] as number[]).map(Math.round).join(', ');
   console.log(
-    `  runs (µs/turn): otel ${(runs.otel as number[]).map(Math.round).join(', ')}; agentsight ${(runs.agentsight as number[]).map(Math.round).join(', ')}; bare ${(runs.bare as number[]).map(Math.round).join(', ')}`,
+    `  runs (µs/turn): otel ${list('otel')}; agentsight ${list('agentsight')}; bare ${list('bare')}; floor ${list('floor')}`,
   );
 }
