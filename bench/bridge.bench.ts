@@ -15,13 +15,21 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { AgentSightSpanExporter } from 'agentsight-otel';
 import { toConversationPlans } from '#internal/mapping/mapping';
+import { onCpu } from './cpu-pinning';
 import { API_KEY, makeSpans, median, startReceiverProcess } from './exporter.bench';
 
-const TOKEN = 'bench-bridge-token-0123456789';
+/** The bearer token the benchmarks' bridges take. */
+export const BRIDGE_TOKEN = 'bench-bridge-token-0123456789';
+const TOKEN = BRIDGE_TOKEN;
 
-async function startBridgeProcess(endpoint: string): Promise<{ url: string; child: ChildProcess }> {
+/** The bridge in a process of its own (on `cpu`, where processes can be pinned), delivering to `endpoint`. */
+export async function startBridgeProcess(
+  endpoint: string,
+  cpu?: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const cli = require.resolve('agentsight-otel/package.json').replace(/package\.json$/, 'dist/cjs/cli.js');
-  const child = spawn(process.execPath, [cli, 'bridge', '--port', '0', '--answer-within', '60000'], {
+  const [command, ...args] = onCpu([process.execPath, cli, 'bridge', '--port', '0', '--answer-within', '60000'], cpu);
+  const child = spawn(command as string, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env,

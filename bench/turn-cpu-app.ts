@@ -9,11 +9,15 @@
  * - `bare`: a bare keep-alive undici client sending, from the same process, the requests the
  *   turn makes at AgentSight (the record once per conversation, then four items), in order;
  * - `floor`: the same requests by `FloorClient` (HTTP/1.1 by hand on kept-alive sockets), the least
- *   a Node process can spend on them.
+ *   a Node process can spend on them;
+ * - `bridge`: no AgentSight code but the decorators; a second BatchSpanProcessor sends the spans
+ *   as OTLP/HTTP protobuf to the bridge at AGENTSIGHT_BRIDGE_URL, which delivers from its own
+ *   process (the Collector path, without the Collector). A failed export fails the run.
  * Prints `result {"cpuMicros":…,"turns":…}`: the whole process's CPU (all threads) for the turns.
  */
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   AgentSightSpanProcessor,
@@ -38,12 +42,32 @@ const dropAll: SpanExporter = {
   forceFlush: () => Promise.resolve(),
 };
 
+/** The bridge's OTLP exporter, counting failed exports (a run with any fails: nothing was measured). */
+let failedExports = 0;
+const otlp = new OTLPTraceExporter({
+  url: `${process.env.AGENTSIGHT_BRIDGE_URL ?? ''}/v1/traces`,
+  headers: { authorization: `Bearer ${process.env.AGENTSIGHT_BRIDGE_TOKEN ?? ''}` },
+});
+const toBridge: SpanExporter = {
+  export: (spans, done) =>
+    otlp.export(spans, (result) => {
+      if (result.code !== 0) failedExports += 1;
+      done(result);
+    }),
+  shutdown: () => otlp.shutdown(),
+  forceFlush: () => otlp.forceFlush(),
+};
+
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const agentsight = mode.startsWith('agentsight')
   ? new AgentSightSpanProcessor({ deliveryThread: mode !== 'agentsight-main' })
   : undefined;
 const provider = new BasicTracerProvider({
-  spanProcessors: [new BatchSpanProcessor(dropAll), ...(agentsight ? [agentsight] : [])],
+  spanProcessors: [
+    new BatchSpanProcessor(dropAll),
+    ...(agentsight ? [agentsight] : []),
+    ...(mode === 'bridge' ? [new BatchSpanProcessor(toBridge)] : []),
+  ],
 });
 trace.setGlobalTracerProvider(provider);
 const tracer = trace.getTracer('turn-cpu');
@@ -111,7 +135,7 @@ function plainTurn(index: number): void {
 
 function turn(index: number): void {
   const conversationId = `bench-${index % CONVERSATIONS}`;
-  if (!mode.startsWith('agentsight')) {
+  if (!mode.startsWith('agentsight') && mode !== 'bridge') {
     plainTurn(index);
     if (mode === 'bare' || mode === 'floor') {
       const sent = bareTurn(conversationId, index);
@@ -134,6 +158,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < 200; i++) turn(TURNS + i);
   await agentsight?.forceFlush().catch(() => undefined);
   await Promise.all(inFlight);
+  if (mode === 'bridge') await provider.forceFlush();
   const before = process.cpuUsage();
   for (let i = 0; i < TURNS; i++) {
     turn(i);
@@ -143,6 +168,7 @@ async function main(): Promise<void> {
   await Promise.all(inFlight);
   await provider.forceFlush();
   const used = process.cpuUsage(before);
+  if (failedExports > 0) throw new Error(`${failedExports} exports to the bridge failed`);
   process.stdout.write(`result ${JSON.stringify({ cpuMicros: used.user + used.system, turns: TURNS })}\n`);
   await agentsight?.shutdown().catch(() => undefined);
   await pool?.close();
