@@ -1,7 +1,8 @@
 /**
  * Latency of the example chat server's `POST /chat`, with tracking (NodeSDK, HTTP + OpenAI
- * instrumentations, AgentSightSpanProcessor delivering to the receiver) and without (no telemetry
- * at all), in the same run: two server processes, requests alternating between them in rounds.
+ * instrumentations, AgentSightSpanProcessor delivering to the receiver), with OpenTelemetry
+ * sending OTLP to the bridge (which delivers), with OpenTelemetry alone and without telemetry, in
+ * the same run: one server process per mode, requests alternating between them in blocks.
  *
  * A small keep-alive client measures each request with process.hrtime (µs): autocannon and wrk
  * report whole milliseconds, too coarse for a 5% budget on a ~5 ms median.
@@ -10,6 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
+import { BRIDGE_TOKEN, startBridgeProcess } from './bridge.bench';
 import { CAN_PIN, onCpu, pinThisProcess } from './cpu-pinning';
 
 const API_KEY = 'ags_1a2b3c4d5e6f7890abcdef1234567890_a1b2c3';
@@ -101,22 +103,33 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-type Mode = 'tracked' | 'otelOnly' | 'untracked';
-const MODES: readonly Mode[] = ['tracked', 'otelOnly', 'untracked'];
-const SERVER_ENV: Record<Mode, (receiverUrl: string) => Record<string, string>> = {
-  tracked: (receiverUrl) => ({ AGENTSIGHT_API_KEY: API_KEY, AGENTSIGHT_API_ENDPOINT: receiverUrl }),
+type Mode = 'tracked' | 'bridged' | 'otelOnly' | 'untracked';
+const MODES: readonly Mode[] = ['tracked', 'bridged', 'otelOnly', 'untracked'];
+/** Where a server sends: the receiver (the API's stand-in) and the bridge in front of it. */
+interface Endpoints {
+  readonly receiverUrl: string;
+  readonly bridgeUrl: string;
+}
+const SERVER_ENV: Record<Mode, (endpoints: Endpoints) => Record<string, string>> = {
+  tracked: ({ receiverUrl }) => ({ AGENTSIGHT_API_KEY: API_KEY, AGENTSIGHT_API_ENDPOINT: receiverUrl }),
+  // The Collector path without the Collector: OpenTelemetry only, its OTLP exporter to the bridge.
+  bridged: ({ bridgeUrl }) => ({
+    AGENTSIGHT_TRACKING: 'otel',
+    OTEL_EXPORTER_OTLP_ENDPOINT: bridgeUrl,
+    OTEL_EXPORTER_OTLP_HEADERS: `authorization=Bearer ${BRIDGE_TOKEN}`,
+  }),
   otelOnly: () => ({ AGENTSIGHT_TRACKING: 'otel' }),
   untracked: () => ({ AGENTSIGHT_TRACKING: 'off' }),
 };
 
 /** One server per mode, fresh: the same server in two processes differs by up to ±10% at p50. */
-async function startServers(receiverUrl: string) {
+async function startServers(endpoints: Endpoints) {
   const servers = {} as Record<Mode, { url: string; child: ChildProcess }>;
   for (const mode of MODES) {
     servers[mode] = await startProcess(
       'build/examples/chat-server/main.js',
       [],
-      { PORT: '0', ...SERVER_ENV[mode](receiverUrl) },
+      { PORT: '0', ...SERVER_ENV[mode](endpoints) },
       /chat server listening on (http:\/\/\S+)/,
       0,
     );
@@ -141,6 +154,7 @@ export async function benchChatLatency(): Promise<void> {
     /listening on (http:\/\/\S+)/,
     1,
   );
+  const bridge = await startBridgeProcess(receiver.url, 1);
   // A steady load well below saturation (2 × 40 req/s): a chat server waits on its LLM, and
   // what matters is the time tracking adds to each request, not the CPU headroom of this box.
   const rounds = 5;
@@ -148,18 +162,18 @@ export async function benchChatLatency(): Promise<void> {
   const perBlock = 300;
   const connections = 2;
   const intervalMs = 25;
-  const all: Record<Mode, number[]> = { tracked: [], otelOnly: [], untracked: [] };
-  const perRound50: Record<Mode, number[]> = { tracked: [], otelOnly: [], untracked: [] };
-  const perRound99: Record<Mode, number[]> = { tracked: [], otelOnly: [], untracked: [] };
-  const cpuPerRequest: Record<Mode, number[]> = { tracked: [], otelOnly: [], untracked: [] };
+  const all: Record<Mode, number[]> = { tracked: [], bridged: [], otelOnly: [], untracked: [] };
+  const perRound50: Record<Mode, number[]> = { tracked: [], bridged: [], otelOnly: [], untracked: [] };
+  const perRound99: Record<Mode, number[]> = { tracked: [], bridged: [], otelOnly: [], untracked: [] };
+  const cpuPerRequest: Record<Mode, number[]> = { tracked: [], bridged: [], otelOnly: [], untracked: [] };
   try {
     for (let round = 0; round < rounds; round++) {
-      const servers = await startServers(receiver.url);
+      const servers = await startServers({ receiverUrl: receiver.url, bridgeUrl: bridge.url });
       try {
         // Warm-up, all three at once: fresh processes compile for their first seconds, and a
         // server measured then measures its compiler.
         await Promise.all(MODES.map((mode) => load(servers[mode].url, 800, connections, intervalMs)));
-        const latencies: Record<Mode, number[]> = { tracked: [], otelOnly: [], untracked: [] };
+        const latencies: Record<Mode, number[]> = { tracked: [], bridged: [], otelOnly: [], untracked: [] };
         const cpuBefore = MODES.map((mode) => cpuMillis(servers[mode].child));
         for (let block = 0; block < blocks; block++) {
           for (let i = 0; i < MODES.length; i++) {
@@ -180,19 +194,21 @@ export async function benchChatLatency(): Promise<void> {
       }
     }
   } finally {
+    await stop(bridge.child);
     await stop(receiver.child);
   }
   console.log(
     `\nChat server POST /chat (tool call + 2 LLM calls to the scripted model), ${rounds} rounds of fresh servers, ` +
       `${blocks} × ${perBlock} requests per mode each, modes interleaved, ${connections} connections each sending every ${intervalMs} ms` +
-      (CAN_PIN ? '; servers on CPU 0, load generator and receiver on CPU 1' : ''),
+      (CAN_PIN ? '; servers on CPU 0, load generator, receiver and bridge on CPU 1' : ''),
   );
   const labels: Record<Mode, string> = {
     untracked: 'no telemetry',
     otelOnly: 'OpenTelemetry (NodeSDK, http, openai)',
     tracked: 'OpenTelemetry + AgentSight',
+    bridged: 'OpenTelemetry, OTLP to the bridge',
   };
-  for (const mode of ['untracked', 'otelOnly', 'tracked'] as const) {
+  for (const mode of ['untracked', 'otelOnly', 'tracked', 'bridged'] as const) {
     console.log(
       `  ${labels[mode].padEnd(38)} p50 ${percentile(all[mode], 50).toFixed(2)} ms  p99 ${percentile(all[mode], 99).toFixed(2)} ms` +
         `  server CPU ${(median(cpuPerRequest[mode]) * 1000).toFixed(0)} µs/request`,
@@ -210,6 +226,11 @@ export async function benchChatLatency(): Promise<void> {
     `  AgentSight on top of OpenTelemetry adds ${added(perRound50, 'tracked', 'otelOnly')} at p50 and ` +
       `${added(perRound99, 'tracked', 'otelOnly')} at p99 (median of per-round ratios; issue 22's goal: ≤ 5% and ≤ 10%), ` +
       `${((median(cpuPerRequest.tracked) - median(cpuPerRequest.otelOnly)) * 1000).toFixed(0)} µs of CPU per request`,
+  );
+  console.log(
+    `  Through the bridge instead (OTLP from the app, delivery in the bridge's process): ` +
+      `${added(perRound50, 'bridged', 'otelOnly')} at p50, ${added(perRound99, 'bridged', 'otelOnly')} at p99, ` +
+      `${((median(cpuPerRequest.bridged) - median(cpuPerRequest.otelOnly)) * 1000).toFixed(0)} µs of CPU per request`,
   );
   console.log(
     `  all telemetry together adds ${added(perRound50, 'tracked', 'untracked')} at p50 and ` +
