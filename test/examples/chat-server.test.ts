@@ -1,6 +1,7 @@
 import type { StoredRecord } from 'agentsight-otel/dev-server';
 import { expect } from 'chai';
-import { postJson, type RunningProcess, runNode } from '../helpers/processes';
+import { useExampleServer } from '../helpers/chat-server';
+import { postJson } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /**
@@ -24,32 +25,23 @@ function rawStory(records: readonly StoredRecord[]): string[] {
 describe('example chat server, end to end over HTTP (child process, scripted model)', function () {
   this.timeout(60_000);
   const receiver = useReceiver({ apiKey: TEST_API_KEY });
-  let server: RunningProcess;
-  let url: string;
+  const example = useExampleServer(
+    'build/examples/chat-server/main.js',
+    /chat server listening on (http:\/\/\S+)/,
+    () => receiver().url,
+  );
+  before(async () => {
+    // The two lines are written one after the other and may arrive in separate chunks.
+    await example().server.waitFor(/LLM: offline scripted model/);
+  });
 
   const chat = async (body: unknown) => {
-    const answer = await postJson(`${url}/chat`, body);
+    const answer = await postJson(`${example().url}/chat`, body);
     return { status: answer.status, body: answer.body ?? {} };
   };
 
-  before(async () => {
-    server = runNode('build/examples/chat-server/main.js', [], {
-      PORT: '0',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    });
-    url = (await server.waitFor(/chat server listening on (http:\/\/\S+)/))[1] as string;
-    // The two lines are written one after the other and may arrive in separate chunks.
-    await server.waitFor(/LLM: offline scripted model/);
-  });
-
-  after(async () => {
-    await server.stop();
-  });
-
   it('answers /health', async () => {
-    const response = await fetch(`${url}/health`);
+    const response = await fetch(`${example().url}/health`);
     expect(await response.json()).to.deep.equal({ status: 'healthy', service: 'agentsight-chat-server' });
   });
 
@@ -92,6 +84,7 @@ describe('example chat server, end to end over HTTP (child process, scripted mod
       expect(bad.body.message).to.match(problem);
     }
 
+    const { server } = example();
     expect(await server.stop()).to.equal(0);
     expect(server.output()).to.contain('SIGTERM: closing the server and flushing telemetry');
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { postJson, type RunningProcess, runNode } from '../helpers/processes';
+import { useExampleServer } from '../helpers/chat-server';
+import { postJson } from '../helpers/processes';
 import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /*
@@ -10,23 +11,13 @@ import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 describe('example NestJS chat app, end to end over HTTP (child process, scripted model)', function () {
   this.timeout(60_000);
   const receiver = useReceiver({ apiKey: TEST_API_KEY });
-  let server: RunningProcess;
-  let url: string;
+  const example = useExampleServer(
+    'build/examples/nestjs-chat/main.mjs',
+    /nestjs chat server listening on (http:\/\/\S+)/,
+    () => receiver().url,
+  );
 
-  const post = (path: string, body: unknown) => postJson(`${url}${path}`, body);
-
-  before(async () => {
-    server = runNode('build/examples/nestjs-chat/main.mjs', [], {
-      PORT: '0',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    });
-    url = (await server.waitFor(/nestjs chat server listening on (http:\/\/\S+)/))[1] as string;
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const post = (path: string, body: unknown) => postJson(`${example().url}${path}`, body);
 
   it('tracks a turn with its tool call and answer, and the feedback on it', async () => {
     const answered = await post('/chat', {

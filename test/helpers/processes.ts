@@ -1,6 +1,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** Repository root, from build/test/helpers. */
 export const ROOT = resolve(__dirname, '../../..');
@@ -161,4 +163,46 @@ export async function postJson(
   });
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : undefined };
+}
+
+/** What a suite that runs a real Collector gets from {@link useCollectorRun}. */
+export interface CollectorRun {
+  /** The Collector binary and the Python environment (built once; the suite skips without them). */
+  readonly tools: () => { readonly collector: string; readonly python: string };
+  /** Starts a Collector sending with the suite's token; it is stopped after the test. */
+  startCollector(ports: Omit<CollectorPorts, 'token'>): Promise<RunningProcess>;
+  /** Processes (apps) to stop after the test, however it ends. */
+  track(...processes: RunningProcess[]): void;
+  /** A fresh folder for a Collector's persistent queue, removed after the test. */
+  queueFolder(name: string): string;
+}
+
+/**
+ * Mocha hooks for a suite of real Collector runs: the tools, and after each test every process it
+ * started stopped and every queue folder removed (a failed test leaves nothing running).
+ */
+export function useCollectorRun(token: string): CollectorRun {
+  const tools = useCollectorTools();
+  const running: RunningProcess[] = [];
+  const folders: string[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((process) => process.stop()));
+    for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+  });
+  return {
+    tools,
+    startCollector: async (ports) => {
+      const collector = await startCollector(tools().collector, { ...ports, token });
+      running.push(collector);
+      return collector;
+    },
+    track: (...processes) => {
+      running.push(...processes);
+    },
+    queueFolder: (name) => {
+      const folder = mkdtempSync(join(tmpdir(), `agentsight-${name}-`));
+      folders.push(folder);
+      return folder;
+    },
+  };
 }

@@ -1,17 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
-import {
-  type CollectorPorts,
-  freePorts,
-  type RunningProcess,
-  runNode,
-  runProgram,
-  startCollector,
-  useCollectorTools,
-} from '../helpers/processes';
+import { freePorts, runNode, runProgram, useCollectorRun } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'collector-bridge-token-0123456789';
@@ -32,35 +21,23 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
   this.timeout(300_000);
   // The contract's API names no idempotency: the receiver stores every request, so a duplicate shows.
   const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
-  const running: RunningProcess[] = [];
+  const { tools, startCollector: launchCollector, track, queueFolder } = useCollectorRun(TOKEN);
   let bridge: Bridge | undefined;
-  let storage: string | undefined;
-
-  const tools = useCollectorTools();
-
-  /** Starts the Collector (config.yaml, plus overlays) and waits until it is ready. */
-  const launchCollector = async (ports: Omit<CollectorPorts, 'token'>): Promise<RunningProcess> => {
-    const collector = await startCollector(tools().collector, { ...ports, token: TOKEN });
-    running.push(collector);
-    return collector;
-  };
 
   after(async () => {
     await bridge?.close();
-    await Promise.all(running.map((p) => p.stop()));
-    if (storage) rmSync(storage, { recursive: true, force: true });
   });
 
   it('loses nothing and stores nothing twice through a 20 s bridge outage, a Collector restart and 8 s without AgentSight, in order', async () => {
     const [bridgePort, otlpPort] = (await freePorts(2)) as [number, number];
-    storage = mkdtempSync(join(tmpdir(), 'agentsight-collector-'));
+    const storage = queueFolder('collector');
     const bridgeOptions = {
       apiKey: TEST_API_KEY,
       endpoint: receiver().url,
       token: TOKEN,
       port: bridgePort,
     };
-    const startCollector = () => launchCollector({ bridgePort, otlpPort, storage: storage as string });
+    const startCollector = () => launchCollector({ bridgePort, otlpPort, storage });
 
     let collector = await startCollector();
     bridge = await startBridge(bridgeOptions);
@@ -85,7 +62,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
       ],
       appEnv,
     );
-    running.push(nodeApp, pythonApp);
+    track(nodeApp, pythonApp);
 
     // The bridge goes away for 20 s while the apps are sending.
     await sleep(1_000);
@@ -167,7 +144,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
 
   it('over OTLP/gRPC too: the Collector waits out UNAVAILABLE with RetryInfo while AgentSight is away', async () => {
     const [bridgePort, otlpPort, grpcPort] = (await freePorts(3)) as [number, number, number];
-    const grpcStorage = mkdtempSync(join(tmpdir(), 'agentsight-collector-grpc-'));
+    const grpcStorage = queueFolder('collector-grpc');
     const grpcBridge = await startBridge({
       apiKey: TEST_API_KEY,
       endpoint: receiver().url,
@@ -182,7 +159,7 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlpPort}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       });
-      running.push(app);
+      track(app);
       expect(await app.exited(), app.output()).to.equal(0);
       await sleep(6_000);
       await receiver().listenAgain();
@@ -199,7 +176,6 @@ describe('Node and Python apps → a real OpenTelemetry Collector → the bridge
       expect(await collector.stop()).to.equal(0);
     } finally {
       await grpcBridge.close();
-      rmSync(grpcStorage, { recursive: true, force: true });
     }
   });
 });

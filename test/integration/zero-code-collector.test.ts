@@ -1,17 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
 import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
-import {
-  freePorts,
-  type RunningProcess,
-  runNode,
-  runProgram,
-  startCollector,
-  useCollectorTools,
-} from '../helpers/processes';
+import { freePorts, runNode, runProgram, useCollectorRun } from '../helpers/processes';
 import { itemLine, TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 const TOKEN = 'zero-code-collector-token-0123456789';
@@ -46,28 +36,23 @@ describe('zero code through a real Collector and the bridge', function () {
   this.timeout(300_000);
   // The receiver stores every request (no idempotency): anything sent twice would show.
   const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
-  let running: RunningProcess[] = [];
+  // Its hooks run first: the apps and the Collector stop before the bridge and the double close.
+  const { tools, startCollector, track, queueFolder } = useCollectorRun(TOKEN);
   let bridge: Bridge | undefined;
   let double: OpenAiDouble | undefined;
-  let storage: string | undefined;
-
-  const tools = useCollectorTools();
 
   afterEach(async () => {
-    await Promise.all(running.map((p) => p.stop()));
-    running = [];
     await bridge?.close();
     await double?.close();
-    if (storage) rmSync(storage, { recursive: true, force: true });
   });
 
   /** The OpenAI double, the bridge and the Collector; returns the Collector's OTLP/HTTP endpoint. */
   async function pipeline(): Promise<string> {
     const [bridgePort, otlpPort] = (await freePorts(2)) as [number, number];
-    storage = mkdtempSync(join(tmpdir(), 'agentsight-zero-code-'));
+    const storage = queueFolder('zero-code');
     double = await startOpenAiDouble();
     bridge = await startBridge({ apiKey: TEST_API_KEY, endpoint: receiver().url, token: TOKEN, port: bridgePort });
-    running.push(await startCollector(tools().collector, { bridgePort, otlpPort, storage, token: TOKEN }));
+    await startCollector({ bridgePort, otlpPort, storage });
     return `http://127.0.0.1:${otlpPort}`;
   }
 
@@ -119,7 +104,7 @@ describe('zero code through a real Collector and the bridge', function () {
         OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'span_and_event',
       },
     );
-    running.push(app);
+    track(app);
     expect(await app.exited(), app.output()).to.equal(0);
     await expectConversations(['py-genai-1', 'py-genai-2']);
   });
@@ -134,7 +119,7 @@ describe('zero code through a real Collector and the bridge', function () {
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       },
     );
-    running.push(app);
+    track(app);
     expect(await app.exited(), app.output()).to.equal(0);
     await expectConversations(['node-genai-1', 'node-genai-2']);
   });
