@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, stat } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /**
@@ -34,5 +34,23 @@ export function lowerThisThreadsPriority(steps = DELIVERY_THREAD_NICE_STEPS): nu
   } catch {
     // A container without /proc, or a seccomp profile that refuses setpriority: delivery runs as before.
     return undefined;
+  }
+}
+
+/**
+ * Makes sure libuv's thread pool exists before the delivery thread lowers its priority. Linux
+ * threads inherit their creator's nice value, and the pool's threads (fs, dns.lookup, crypto,
+ * zlib: the application's too) are created by whichever thread first queues work on it: when that
+ * was the delivery thread, resolving the API's host name, the whole pool ran at nice +10 for the
+ * life of the process (issue 30: the app's pbkdf2 under contention 892–1,357 ms against 260). One
+ * asynchronous `stat` from the application's thread creates the pool at the application's
+ * priority; libuv creates it once, so later calls cost one pool round trip and nothing else.
+ */
+export function startThreadPoolAtApplicationPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    stat('/', () => undefined);
+  } catch {
+    // Never the application's problem: at worst the pool is created later, by someone else.
   }
 }

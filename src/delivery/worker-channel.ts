@@ -4,6 +4,7 @@ import type { ConversationPlan } from '../mapping/payloads';
 import type { ChannelSettings, DeliveryChannel } from './delivery-channel';
 import { type DeliveryFailure, type DeliveryStats, DROP_REASONS, emptyStats } from './delivery-stats';
 import { DELIVERY_WORKER_SOURCE } from './delivery-worker-source';
+import { startThreadPoolAtApplicationPriority } from './thread-priority';
 
 /** Messages to the delivery thread. */
 export type WorkerRequest =
@@ -169,6 +170,8 @@ export class WorkerChannel implements DeliveryChannel {
   }
 
   private start(): Worker | undefined {
+    // Before the thread lowers its own priority: pool threads it created would inherit it.
+    startThreadPoolAtApplicationPriority();
     try {
       const worker = new Worker('source' in this.code ? this.code.source : this.code.file, {
         eval: 'source' in this.code,

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { inThreadChannel } from '#internal/delivery/delivery-channel';
 import { WorkerChannel, type WorkerCode } from '#internal/delivery/worker-channel';
 import { toConversationPlans } from '#internal/mapping/mapping';
-import { runNode } from '../helpers/processes';
+import { runNode, runProgram } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { useTracing } from '../helpers/tracing';
 
@@ -93,6 +93,43 @@ describe('delivery thread', () => {
     } finally {
       await channel.close();
     }
+  });
+
+  it("leaves libuv's pool at the application's priority when delivery is the first to use it (Linux)", async function () {
+    if (process.platform !== 'linux') this.skip();
+    // A fresh process whose first pool user would be the delivery thread: a host name (not an
+    // address) as the endpoint is resolved by dns.lookup, on the pool. Pool threads inherit the
+    // nice value of the thread that creates them (issue 30: the app's pbkdf2 ran at nice +10).
+    const channelPath = require.resolve('#internal/delivery/worker-channel');
+    const threadSettings = { ...settings(), endpoint: receiver().url.replace('127.0.0.1', 'localhost') };
+    const plans = plansFor('pool-priority');
+    const script = `
+      const { readdirSync, readFileSync } = require('node:fs');
+      const { WorkerChannel } = require(${JSON.stringify(channelPath)});
+      const channel = new WorkerChannel(${JSON.stringify(threadSettings)}, () => { throw new Error('no fallback'); },
+        (m) => { throw new Error(m); });
+      channel.enqueue(${JSON.stringify(plans)});
+      channel.flush(Date.now() + 10000, false).then(async () => {
+        // The application's own pool work after delivery began (crypto, fs, dns run there).
+        await new Promise((done) => require('node:crypto').pbkdf2('p', 's', 1, 8, 'sha256', done));
+        const nice = readdirSync('/proc/self/task').map((tid) => {
+          const fields = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8').split(') ')[1].split(' ');
+          return Number(fields[16]);
+        });
+        console.log(JSON.stringify({ nice, stats: channel.stats() }));
+        await channel.close();
+      });`;
+    const child = runProgram(process.execPath, ['-e', script]);
+    const line = await child.waitFor(/^\{"nice".*$/m, 20_000);
+    await child.exited();
+    const { nice, stats } = JSON.parse(line[0]) as { nice: number[]; stats: { delivered: number } };
+    const application = getPriority();
+    expect(stats.delivered, 'delivered through the host name').to.equal(1);
+    expect(
+      nice.filter((n) => n !== application),
+      'every thread but the delivery thread at the application\'s nice value',
+    ).to.deep.equal([Math.min(19, application + 10)]);
+    expect(receiver().store.recordsOf('pool-priority')).to.have.length(2);
   });
 
   it('never raises a thread it lowers above where it was, and never throws', async () => {
