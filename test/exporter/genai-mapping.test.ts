@@ -5,6 +5,7 @@ import { GenAiHistory } from '#internal/mapping/genai/genai-history';
 import { type MappingOptions, toConversationPlans } from '#internal/mapping/mapping';
 import type { ActionPayload, MessagePayload, PlannedItem } from '#internal/mapping/payloads';
 import { useTracing } from '../helpers/tracing';
+import { exposedGc } from '../helpers/gc';
 
 /*
  * Zero code: GenAI telemetry that no decorator made, mapped to conversations. The spans are made
@@ -301,5 +302,54 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
     ]);
     const action = items.find((i) => i.kind === 'action')?.body as ActionPayload | undefined;
     expect(action?.metadata.arguments).to.equal('{"to":"[email]"}');
+  });
+
+  it('keeps every message of a chat memory with a sliding window (system + last 12) once: no repeat of a position is taken for an old message', () => {
+    // Issue 30: the key was (conversation, position, content), and a full window puts every new
+    // question at the same position: 1 of 14 "yes" and 2 of 20 "Done." reached.
+    const history = new GenAiHistory();
+    const system: Message = { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] };
+    let kept: Message[] = [];
+    const expected: string[] = [];
+    const got: string[] = [];
+    for (let turn = 0; turn < 100; turn++) {
+      const question = turn % 3 === 1 ? 'yes' : turn % 7 === 0 ? 'and then?' : `question ${turn}`;
+      const reply = turn % 2 === 0 ? 'Done.' : `answer ${turn}`;
+      const input = [system, ...kept.slice(-12), user(question)];
+      // Two spans of one call (as the Vercel AI SDK nests them): read twice, kept once.
+      for (const name of ['chat outer', 'chat inner'])
+        span(name, {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.conversation.id': 'conv-window',
+          'gen_ai.input.messages': json(input),
+          'gen_ai.output.messages': json([answer(reply)]),
+        });
+      expected.push(`end_user: ${question}`, `agent: ${reply}`);
+      got.push(...toConversationPlans(tracing().spans(), on(history)).plans.flatMap((p) => lines(p.items)));
+      tracing().exporter.reset();
+      kept = [...kept, user(question), assistant(reply)];
+    }
+    expect(got).to.deep.equal(expected);
+  });
+
+  it('holds the history memory within its byte budget, as the heap measures it, and counts what it forgets', function () {
+    this.timeout(60_000);
+    const gc = exposedGc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const memory = new GenAiHistory();
+    // Keys as the mapping builds them; conversations of 600 keys (over the ring's cap) and short ones.
+    for (let c = 0; c < 12_000; c++) {
+      const id = `conv-${c.toString(36)}-${'x'.repeat(20)}`;
+      const keys = c % 4 === 0 ? 600 : 6;
+      for (let k = 0; k < keys; k++) memory.firstTime(id, `genai-user-${(c * 7919 + k).toString(16).padStart(32, '0')}`);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    expect(memory.heldBytes, 'at its cap').to.be.within(memory.maxBytes * 0.9, memory.maxBytes);
+    expect(memory.evicted, 'conversations forgotten for room are counted').to.be.greaterThan(0);
+    expect(grown, 'the heap it holds (budget 64 MB by default)').to.be.below(64 * 1024 * 1024);
+    expect(grown, 'its count is near what it truly holds').to.be.below(memory.heldBytes * 2);
+    expect(memory.firstTime(`conv-${(11_999).toString(36)}-${'x'.repeat(20)}`, 'genai-user-new'), 'a recent one still works').to.equal(true);
   });
 });

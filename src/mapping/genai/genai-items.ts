@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import type { Attributes } from '@opentelemetry/api';
 import { loggable } from '../../common/log-text';
 import type { FinishedSpan as ReadableSpan } from '../../common/sdk-shapes';
@@ -14,8 +15,10 @@ import { type GenAiCall, type GenAiMessage, type GenAiToolCall, genAiCallOf } fr
  * only what is new in it is taken: the user's messages after the last message of another role
  * (the turn's question), the tool results after the last user message (the turn's tool calls), and
  * the answer when it is final (text, no tool call pending). Each item's key comes from its
- * conversation, its position in the history and its content: the same message read from another
- * call has the same key, and the {@link GenAiHistory} keeps it once.
+ * conversation, its place in the history (its position and a digest of every message before it)
+ * and its content: the same message read from another call has the same key, and the
+ * {@link GenAiHistory} keeps it once. The digest is what tells apart two "yes" a chat memory
+ * with a sliding window (system + last N messages) puts at the same position in different turns.
  */
 
 /** Where the model's name is read (the answer's metadata keeps it). */
@@ -29,7 +32,13 @@ function messageItem(
   span: ReadableSpan,
   conversationId: string,
   options: MappingOptions,
-  message: { sender: 'end_user' | 'agent'; text: string; position: number; at: ReadableSpan['endTime'] },
+  message: {
+    sender: 'end_user' | 'agent';
+    text: string;
+    position: number;
+    before: string;
+    at: ReadableSpan['endTime'];
+  },
 ): PlannedItem {
   const metadata: JsonObject = {};
   const model = message.sender === 'agent' ? MODEL_KEYS.map((k) => text(span.attributes, k)).find(Boolean) : undefined;
@@ -44,7 +53,7 @@ function messageItem(
   return {
     kind: 'message',
     body,
-    idempotencyKey: keyOf(message.sender, conversationId, message.position, message.text),
+    idempotencyKey: keyOf(message.sender, conversationId, message.position, message.before, message.text),
     label: `${message.sender} message`,
     atMicros: toMicroseconds(message.at),
   };
@@ -169,6 +178,31 @@ function toolSpanOf(
   };
 }
 
+/** What one message adds to the digest of the history before a later one. */
+function digestMessage(hash: Hash, m: GenAiMessage): void {
+  hash.update(m.role);
+  hash.update('\u0000');
+  if (m.text !== undefined) hash.update(m.text);
+  for (const c of m.toolCalls) hash.update(`\u0000${c.id ?? ''}\u0000${c.name}`);
+  if (m.toolResult !== undefined) hash.update(`\u0000${m.toolResult.id ?? ''}`);
+  hash.update('\u0001');
+}
+
+/**
+ * Digests of the history before each position from `first` to the end (the last one is the
+ * whole input, what precedes the answer): one pass, linear in the history's text.
+ */
+function historyDigests(input: readonly GenAiMessage[], first: number): string[] {
+  const hash = createHash('sha256');
+  const digests: string[] = [];
+  for (let i = 0; i <= input.length; i++) {
+    if (i >= first) digests.push(hash.copy().digest('hex').slice(0, 16));
+    const m = input[i];
+    if (m !== undefined) digestMessage(hash, m);
+  }
+  return digests;
+}
+
 /** The items new in one call: the turn's question, its tool results, its final answer. */
 function callItems(
   span: ReadableSpan,
@@ -184,6 +218,8 @@ function callItems(
     if (m.role === 'user') lastUser = i;
     else lastOther = i;
   });
+  const before = historyDigests(input, lastOther + 1);
+  const digestBefore = (position: number): string => before[position - (lastOther + 1)] ?? '';
   for (let i = lastOther + 1; i < input.length; i++) {
     const m = input[i] as GenAiMessage;
     if (m.text !== undefined)
@@ -192,6 +228,7 @@ function callItems(
           sender: 'end_user',
           text: m.text,
           position: i,
+          before: digestBefore(i),
           at: span.startTime,
         }),
       );
@@ -228,6 +265,7 @@ function callItems(
           sender: 'agent',
           text: m.text,
           position: input.length + j,
+          before: digestBefore(input.length),
           at: span.endTime,
         }),
       );
