@@ -10,6 +10,7 @@ import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { type MappingOptions, toConversationPlans } from '../mapping/mapping';
 import type { ConversationPlan } from '../mapping/payloads';
 import { BearerCheck } from './bearer-check';
+import { ForgottenWarnings } from '../delivery/forgotten-warnings';
 import { ExactlyOnce } from './exactly-once';
 import { GenAiJoin } from './genai-join';
 import type { DecodedLogs } from './otlp-logs';
@@ -49,7 +50,7 @@ export interface BridgeCoreOptions extends Omit<AgentSightExporterOptions, 'deli
    * shipped configuration lets run without limit, rarely last).
    */
   rememberSettledMillis?: number;
-  /** Most bytes of that memory (default 64 MiB, about 400,000 items). */
+  /** Most bytes of that memory (default 64 MiB, about 190,000 items). */
   rememberSettledBytes?: number;
   /** Where the bridge's warnings go (refused tokens, rate-limited); default OpenTelemetry's `diag`. */
   onWarning?: (message: string) => void;
@@ -116,6 +117,8 @@ export class BridgeCore {
   /** Traces of LLM calls with messages that named no conversation (zero code), each counted once. */
   private noConversation = 0;
   private readonly unnamedTraces = new UnnamedTraces();
+  private readonly history = new GenAiHistory();
+  private readonly forgottenWarnings: ForgottenWarnings;
   /** Items this bridge settled for good or is delivering now, by Idempotency-Key. */
   private readonly once: ExactlyOnce;
 
@@ -124,6 +127,7 @@ export class BridgeCore {
     const config = resolveExporterConfig({ ...options, deliveryThread: false, strict: true });
     const warn = options.onWarning ?? ((message: string) => diag.warn(`agentsight-bridge: ${message}`));
     this.bearer = new BearerCheck(options.token ?? process.env.AGENTSIGHT_BRIDGE_TOKEN, warn);
+    this.forgottenWarnings = new ForgottenWarnings(warn);
     const settings = channelSettingsFor(config);
     this.transport = createHttpTransport(config.endpoint, settings.headers, settings.delivery.concurrency);
     this.redact = redactor(config.apiKey);
@@ -140,7 +144,7 @@ export class BridgeCore {
       maxFieldLength,
       traceLinks,
       genAi,
-      genAiHistory: new GenAiHistory(),
+      genAiHistory: this.history,
       genAiConversationKeys: genAiConversationAttributes,
     };
     this.join = genAi ? new GenAiJoin(genAiConversationAttributes) : undefined;
@@ -163,6 +167,11 @@ export class BridgeCore {
     const stats = this.queue.stats();
     stats.dropped.unreadable_span += this.unreadableSpans;
     stats.dropped.no_conversation += this.noConversation;
+    stats.forgotten = {
+      genai_history: this.history.evicted,
+      genai_events: this.join?.evictedEvents ?? 0,
+      settled_items: this.once.evictedEarly,
+    };
     return stats;
   }
 
@@ -179,6 +188,7 @@ export class BridgeCore {
    */
   async exportLogs(logs: DecodedLogs): Promise<ExportOutcome> {
     const late = this.join?.lateSpans(logs.events) ?? [];
+    this.forgottenWarnings.observe(this.stats().forgotten);
     const delivered = late.length === 0 ? undefined : await this.deliver({ spans: late, unreadable: [] });
     if (delivered?.kind === 'retry') return this.counted(delivered);
     const message = logs.unreadable > 0 ? `${logs.unreadable} log record(s) nest values too deep to read` : '';
@@ -207,6 +217,7 @@ export class BridgeCore {
 
   private async deliver(traces: DecodedTraces): Promise<ExportOutcome> {
     const mapped = toConversationPlans(traces.spans, this.mapping);
+    this.forgottenWarnings.observe(this.stats().forgotten);
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.
     const unreadable = [...traces.unreadable, ...mapped.dropped];

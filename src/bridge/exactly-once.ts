@@ -15,6 +15,11 @@ export class ExactlyOnce {
     this.settled = new SettledItems(limits);
   }
 
+  /** Items forgotten for room before their time (a resend of them is delivered again). */
+  get evictedEarly(): number {
+    return this.settled.evictedEarly;
+  }
+
   /**
    * The plans without the items this bridge already settled (a Collector resending a batch after
    * a 503 or a restart) and without those another request of it is delivering now (they are

@@ -7,6 +7,8 @@ import type { GenAiEventRecord } from './otlp-logs';
 
 /** Longest attribute value a remembered span keeps. */
 const MAX_KEPT_VALUE = 1_024;
+/** Most characters of attribute values a remembered span keeps in all (10,000 of them: ~80 MB at most). */
+const MAX_KEPT_CHARS = 4_096;
 
 /** Token counts: a span read again with its late messages must not count them twice. */
 const USAGE_KEY = /^(gen_ai\.usage\.|llm\.token_count\.|llm\.usage\.|agentsight\.usage\.)/;
@@ -53,6 +55,11 @@ export class GenAiJoin {
     });
   }
 
+  /** Spans whose waiting events were forgotten for room before their span came (each a call's messages lost). */
+  get evictedEvents(): number {
+    return this.events.evicted;
+  }
+
   /** A logs request's GenAI events: kept for their spans; the spans already read come again with them. */
   lateSpans(records: readonly GenAiEventRecord[]): FinishedSpan[] {
     for (const record of records) this.events.keep(record.spanId, record.name, record.body, record.attributes);
@@ -75,12 +82,16 @@ export class GenAiJoin {
     }
     const named = withEventMessages(span, { input: [], output: [] }, { [ATTR_GEN_AI_CONVERSATION_ID]: conversationId });
     // Kept small: what a call span needs to be read again is short (its conversation, model,
-    // operation); a long value of another attribute is not kept for 5 minutes.
+    // operation); a long value of another attribute, its span events (issue 30: 1 MB of them
+    // per span held 1.56 GB for 1,200 spans) and its links are not kept for 5 minutes.
+    let kept = 0;
     for (const [key, value] of Object.entries(named.attributes)) {
-      const long = typeof value === 'string' && value.length > MAX_KEPT_VALUE;
-      if (USAGE_KEY.test(key) || long || Array.isArray(value))
-        delete (named.attributes as Record<string, unknown>)[key];
+      const chars = typeof value === 'string' ? value.length : 16;
+      const drop = USAGE_KEY.test(key) || chars > MAX_KEPT_VALUE || Array.isArray(value);
+      if (drop || kept + key.length + chars > MAX_KEPT_CHARS) {
+        if (key !== ATTR_GEN_AI_CONVERSATION_ID) delete (named.attributes as Record<string, unknown>)[key];
+      } else kept += key.length + chars;
     }
-    this.remembered.set(spanId, { span: named, since: this.clock() });
+    this.remembered.set(spanId, { span: { ...named, events: [] }, since: this.clock() });
   }
 }

@@ -71,6 +71,8 @@ async function handle(core: BridgeCore, request: IncomingMessage, maxBodyBytes: 
         agentsight: stats.circuit === 'closed' ? 'available' : 'unavailable',
         queuedItems: stats.queuedItems,
         delivered: stats.delivered,
+        // What its bounded memories forgot early: each can make a duplicate or a gap (README, Limits).
+        forgotten: stats.forgotten,
       }),
     };
   }

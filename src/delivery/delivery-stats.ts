@@ -78,6 +78,29 @@ export interface DeliveryFailure {
 }
 
 /**
+ * What memories forgot early to stay within their byte budgets (README, Limits). Nothing is
+ * dropped then, but each can later make a duplicate or a gap, so each is counted and said.
+ */
+export interface ForgottenCounts {
+  /** Conversations the zero-code history memory forgot: a later call of one may send again what it had. */
+  genai_history: number;
+  /** LLM calls whose GenAI events were forgotten before their span came: their messages are not read. */
+  genai_events: number;
+  /** Items the bridge's settled memory forgot before their time: a Collector's resend of them is delivered again. */
+  settled_items: number;
+}
+
+/** What each count of {@link ForgottenCounts} means, for the warning that says it. */
+export const FORGOTTEN_MEANING: Readonly<Record<keyof ForgottenCounts, string>> = {
+  genai_history:
+    'the zero-code history memory is at its budget and forgets the least recently active conversations: an LLM call of one of them that repeats an earlier call may send its messages again',
+  genai_events:
+    'GenAI events waited for spans that did not come (a sampler that keeps logs but not traces?) and were forgotten for room: those calls are read without their messages',
+  settled_items:
+    "the bridge's memory of settled items is at its budget (rememberSettledBytes): a Collector resending an older batch gets those items delivered again",
+};
+
+/**
  * Counters of delivery since the exporter started. Items are what the application tracked
  * (messages, actions, buttons, token usage); a conversation record is their prerequisite, counted
  * on its own: when it cannot be created, its items are dropped as `conversation_rejected`.
@@ -101,6 +124,8 @@ export interface DeliveryStats {
   concurrencyLimit: number;
   /** `closed` (healthy), `open` (the API is unreachable; waiting to probe) or `half-open` (probing). */
   circuit: 'closed' | 'open' | 'half-open';
+  /** What memories forgot early to stay within their budgets (none is a drop; each is said). */
+  forgotten: ForgottenCounts;
 }
 
 /** Counters at zero. */
@@ -115,6 +140,7 @@ export function emptyStats(): DeliveryStats {
     inFlight: 0,
     concurrencyLimit: 0,
     circuit: 'closed',
+    forgotten: { genai_history: 0, genai_events: 0, settled_items: 0 },
   };
 }
 

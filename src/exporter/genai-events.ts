@@ -25,3 +25,8 @@ export function withGenAiEvents(span: FinishedSpan): FinishedSpan {
   const messages = store.take(span.spanContext().spanId);
   return messages === undefined ? span : withEventMessages(span, messages);
 }
+
+/** Spans whose waiting events the process's store forgot for room (their calls' messages are lost). */
+export function evictedGenAiEvents(): number {
+  return store.evicted;
+}

@@ -19,9 +19,11 @@ import {
   droppedSince,
   emptyStats,
 } from '../delivery/delivery-stats';
+import { ForgottenWarnings } from '../delivery/forgotten-warnings';
 import { WorkerChannel } from '../delivery/worker-channel';
 import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { toConversationPlans } from '../mapping/mapping';
+import { evictedGenAiEvents, withGenAiEvents } from './genai-events';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { warnUnreadable, withAttachedFiles } from './export-helpers';
@@ -127,6 +129,7 @@ export class AgentSightSpanExporter {
   /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
   private readonly genAiHistory = new GenAiHistory();
   private readonly unnamedTraces = new UnnamedTraces();
+  private readonly forgottenWarnings = new ForgottenWarnings();
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
@@ -190,7 +193,11 @@ export class AgentSightSpanExporter {
     } else {
       try {
         this.metrics.bind();
-        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(spans, {
+        // Events of LLM calls (AgentSightLogRecordProcessor) join their spans here too, so a
+        // BatchSpanProcessor around this exporter reads them as AgentSightSpanProcessor does
+        // (issue 30: that set-up gave 0 conversations and kept the events forever).
+        const read = config.genAi ? spans.map(withGenAiEvents) : spans;
+        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(read, {
           environment: config.environment,
           maxFieldLength: config.maxFieldLength,
           traceLinks: config.traceLinks,
@@ -204,6 +211,7 @@ export class AgentSightSpanExporter {
           warnUnreadable(dropped, this.unreadableSpanNames);
           this.countLocalDrop('unreadable_span', dropped.length);
         }
+        if (config.genAi) this.forgottenWarnings.observe(this.stats().forgotten);
         if (plans.length > 0)
           this.channel.enqueue(
             plans.map((plan) => withAttachedFiles(plan, (reason) => this.countLocalDrop(reason, 1))),
@@ -229,7 +237,12 @@ export class AgentSightSpanExporter {
     const stats = this.channel.stats();
     const dropped = { ...stats.dropped };
     for (const reason of Object.keys(this.localDrops) as DropReason[]) dropped[reason] += this.localDrops[reason];
-    return { ...stats, dropped };
+    const forgotten = {
+      ...stats.forgotten,
+      genai_history: this.genAiHistory.evicted,
+      genai_events: evictedGenAiEvents(),
+    };
+    return { ...stats, dropped, forgotten };
   }
 
   /**

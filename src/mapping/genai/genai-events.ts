@@ -15,7 +15,10 @@ export interface EventMessages {
   readonly output: unknown[];
 }
 
-interface Pending extends EventMessages {
+interface Pending {
+  /** The call's input messages, each with its size: the oldest go first when the span is over its bound. */
+  readonly input: { readonly message: unknown; readonly chars: number }[];
+  readonly output: unknown[];
   chars: number;
   readonly since: number;
 }
@@ -25,6 +28,8 @@ export interface EventLimits {
   readonly maxSpans: number;
   readonly maxEventsPerSpan: number;
   readonly maxCharsPerSpan: number;
+  /** Most characters waiting in all (issue 30: 10,000 spans × 8 MiB could wait, and killed a bridge). */
+  readonly maxChars: number;
   readonly maxAgeMillis: number;
 }
 
@@ -32,6 +37,7 @@ const DEFAULT_LIMITS: EventLimits = {
   maxSpans: 10_000,
   maxEventsPerSpan: 2_000,
   maxCharsPerSpan: 8 * 1024 * 1024,
+  maxChars: 16 * 1024 * 1024,
   maxAgeMillis: 5 * 60_000,
 };
 
@@ -83,12 +89,18 @@ function parsedList(value: unknown, maxChars: number): unknown[] | undefined {
 }
 
 /**
- * Events by span id until their span takes them. Bounded: at most `maxSpans` spans (the oldest
- * go first), `maxEventsPerSpan` events and `maxCharsPerSpan` characters a span; what waits longer
- * than `maxAgeMillis` is forgotten (its span was not one we read).
+ * Events by span id until their span takes them. Bounded in characters (their JSON text), per
+ * span and in all, and in count: at most `maxSpans` spans and `maxChars` characters in all (the
+ * oldest spans go first, counted in `evicted`: their calls lose their messages), `maxEventsPerSpan`
+ * events and `maxCharsPerSpan` characters a span (past it the oldest input messages go, the
+ * history every call repeats, so the turn's question and the answer stay: issue 30 lost both); what
+ * waits longer than `maxAgeMillis` is forgotten uncounted (its span was not one we read).
  */
 export class GenAiEvents {
   private readonly pending = new Map<string, Pending>();
+  private chars = 0;
+  /** Spans whose waiting events were forgotten for room before their span came. */
+  evicted = 0;
 
   constructor(
     private readonly limits: EventLimits = DEFAULT_LIMITS,
@@ -98,6 +110,11 @@ export class GenAiEvents {
   /** Spans with events waiting. */
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Characters waiting in all. */
+  get heldChars(): number {
+    return this.chars;
   }
 
   /**
@@ -111,20 +128,18 @@ export class GenAiEvents {
     const entry = this.entryOf(spanId);
     if (entry.input.length + entry.output.length >= this.limits.maxEventsPerSpan) return;
     if (one !== undefined) {
-      entry.chars += JSON.stringify(one.message).length;
-      if (entry.chars <= this.limits.maxCharsPerSpan) (one.output ? entry.output : entry.input).push(one.message);
-      return;
+      this.add(entry, one.message, JSON.stringify(one.message).length, one.output);
+    } else {
+      for (const [key, output] of [
+        ['gen_ai.input.messages', false],
+        ['gen_ai.output.messages', true],
+      ] as const) {
+        const value = attributes[key] ?? (isObject(body) ? body[key] : undefined);
+        const list = parsedList(value, this.limits.maxCharsPerSpan);
+        for (const message of list ?? []) this.add(entry, message, JSON.stringify(message)?.length ?? 0, output);
+      }
     }
-    for (const [key, into] of [
-      ['gen_ai.input.messages', entry.input],
-      ['gen_ai.output.messages', entry.output],
-    ] as const) {
-      const value = attributes[key] ?? (isObject(body) ? body[key] : undefined);
-      const list = parsedList(value, this.limits.maxCharsPerSpan);
-      if (list === undefined) continue;
-      entry.chars += typeof value === 'string' ? value.length : JSON.stringify(list).length;
-      if (entry.chars <= this.limits.maxCharsPerSpan) into.push(...list);
-    }
+    this.makeRoom(spanId);
   }
 
   /** The messages waiting for this span, taken (each event is read once); undefined when none. */
@@ -132,7 +147,35 @@ export class GenAiEvents {
     const entry = this.pending.get(spanId);
     if (entry === undefined) return undefined;
     this.pending.delete(spanId);
-    return entry.input.length + entry.output.length > 0 ? entry : undefined;
+    this.chars -= entry.chars;
+    const input = entry.input.map((kept) => kept.message);
+    return input.length + entry.output.length > 0 ? { input, output: entry.output } : undefined;
+  }
+
+  private add(entry: Pending, message: unknown, chars: number, output: boolean): void {
+    if (chars > this.limits.maxCharsPerSpan) return;
+    if (output) entry.output.push(message);
+    else entry.input.push({ message, chars });
+    entry.chars += chars;
+    this.chars += chars;
+    // Over the span's bound: the oldest input first (history), never the output.
+    while (entry.chars > this.limits.maxCharsPerSpan && entry.input.length > 0) {
+      const oldest = entry.input.shift() as { chars: number };
+      entry.chars -= oldest.chars;
+      this.chars -= oldest.chars;
+    }
+  }
+
+  /** Forgets the oldest spans (not `keeping`) while over the bounds in all. */
+  private makeRoom(keeping: string): void {
+    if (this.chars <= this.limits.maxChars && this.pending.size <= this.limits.maxSpans) return;
+    for (const [id, waiting] of this.pending) {
+      if (this.chars <= this.limits.maxChars && this.pending.size <= this.limits.maxSpans) break;
+      if (id === keeping) continue;
+      this.pending.delete(id);
+      this.chars -= waiting.chars;
+      this.evicted += 1;
+    }
   }
 
   private entryOf(spanId: string): Pending {
@@ -140,8 +183,9 @@ export class GenAiEvents {
     if (entry === undefined) {
       const oldest = this.clock() - this.limits.maxAgeMillis;
       for (const [id, waiting] of this.pending) {
-        if (waiting.since >= oldest && this.pending.size < this.limits.maxSpans) break;
+        if (waiting.since >= oldest) break;
         this.pending.delete(id);
+        this.chars -= waiting.chars;
       }
       entry = { input: [], output: [], chars: 0, since: this.clock() };
       this.pending.set(spanId, entry);
