@@ -5,6 +5,7 @@ import { trackConversation } from 'agentsight-otel';
 import * as semconv from 'agentsight-otel/semconv';
 import { expect } from 'chai';
 import { Observable } from 'rxjs';
+import { exposedGc } from '../helpers/gc';
 import { useTracing } from '../helpers/tracing';
 
 /*
@@ -210,5 +211,64 @@ describe('streamed answers as the agent message', () => {
     for await (const chunk of returned) text += chunk;
     expect(text).to.equal('Hello again');
     expect(agentMessages()).to.deep.equal(['Hello again']);
+  });
+
+  it('an OpenAI-SDK-shaped stream of chunk objects, with no agentMessage: its text is the answer (issue 30: never sent)', async () => {
+    const chunk = (content: string | null) => ({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: content === null ? { role: 'assistant' } : { content }, finish_reason: null }],
+    });
+    class Stream {
+      async *[Symbol.asyncIterator]() {
+        yield chunk(null);
+        yield chunk('It is ');
+        yield chunk('42.');
+        yield { id: 'chatcmpl-1', object: 'chat.completion.chunk', choices: [], usage: { total_tokens: 9 } };
+      }
+    }
+    const returned = trackConversation({ conversationId: 'stream-openai' }, () => new Stream());
+    const seen: unknown[] = [];
+    for await (const c of returned) seen.push(c);
+    expect(seen).to.have.length(4);
+    // And the Responses API's events, as the OpenAI Agents SDK streams them.
+    async function* responses() {
+      yield { type: 'response.created', response: {} };
+      yield { type: 'response.output_text.delta', delta: 'Hi ' };
+      yield { type: 'response.output_text.delta', delta: 'there' };
+      yield { type: 'response.completed', response: { usage: {} } };
+    }
+    const events = responses();
+    const iterable = { [Symbol.asyncIterator]: () => events };
+    for await (const _ of trackConversation({ conversationId: 'stream-responses' }, () => iterable)) void _;
+    expect(agentMessages()).to.deep.equal(['It is 42.', 'Hi there']);
+  });
+
+  it('keeps at most what it records, in characters, for every kind of chunk (1 MB chunks, streams held open)', async () => {
+    const gc = exposedGc();
+    const open: AsyncIterator<unknown>[] = [];
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let n = 0; n < 60; n++) {
+      async function* big() {
+        // A fresh 1 MB object (and 1 MB string) each step: the consumer drops them.
+        yield { object: 'other', payload: 'p'.repeat(1_000_000) + n };
+        yield `${n}${'s'.repeat(1_000_000)}`;
+        await new Promise(() => undefined); // held open
+      }
+      const source = big();
+      const returned = trackConversation({ conversationId: `held-${n}` }, () => ({
+        [Symbol.asyncIterator]: () => source,
+      }));
+      const iterator = returned[Symbol.asyncIterator]();
+      await iterator.next();
+      await iterator.next();
+      open.push(iterator);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // Recorded: 32,768 characters a stream at the default bound (≤ 64 KiB as UTF-16); 2× that each.
+    expect(grown / open.length, 'bytes held per open stream').to.be.below(2 * 2 * 32_768 + 16_384);
+    expect(open).to.have.length(60);
   });
 });
