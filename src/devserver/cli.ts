@@ -28,7 +28,7 @@ Options:
 /** Quiet time after which a conversation's new lines are printed. */
 const PRINT_AFTER_MS = 400;
 
-/** `agentsight-otel dev-server`: runs the receiver until SIGINT or SIGTERM. */
+/** `agentsight-otel dev-server`: runs the receiver until SIGINT, SIGTERM or SIGHUP. */
 export async function devServerCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -99,4 +99,6 @@ export async function devServerCommand(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // A closed terminal: the spool goes with the server (a SIGKILL's is removed at the next start).
+  process.once('SIGHUP', stop);
 }

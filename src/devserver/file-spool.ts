@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -12,16 +12,57 @@ export interface SpooledFile {
   readonly sha256: string;
 }
 
+/** Spool folders are named `agentsight-receiver-<pid>-<random>`: the pid says whose it is. */
+const FOLDER_PREFIX = 'agentsight-receiver-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
+  }
+}
+
+/**
+ * Removes the spool folders of receivers that died without cleaning up (SIGKILL, a crash, a
+ * closed terminal before SIGHUP was handled): issue 30 found them left for good. Returns how
+ * many it removed; never throws.
+ */
+export function removeStaleSpools(folder = tmpdir()): number {
+  let removed = 0;
+  try {
+    for (const name of readdirSync(folder)) {
+      const pid = Number(/^agentsight-receiver-(\d+)-/.exec(name)?.[1]);
+      if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isAlive(pid)) continue;
+      rmSync(join(folder, name), { recursive: true, force: true });
+      removed += 1;
+    }
+  } catch {
+    // An unreadable temp folder: nothing of ours can be found there either.
+  }
+  return removed;
+}
+
 /**
  * Where the receiver keeps uploaded files: on disk, in a folder of its own that goes with the
- * server, never in memory (five 60 MB uploads held 468 MB of heap before, and growing).
+ * server, never in memory (five 60 MB uploads held 468 MB of heap before, and growing). The
+ * folder is named for the process, so the next receiver to start removes it if this one dies
+ * without cleaning up.
  */
 export class FileSpool {
   private folder: string | undefined;
   private next = 1;
 
+  constructor(private readonly root = tmpdir()) {}
+
+  /** The spool's folder, once a file was written. */
+  get path(): string | undefined {
+    return this.folder;
+  }
+
   private newPath(): string {
-    this.folder ??= mkdtempSync(join(tmpdir(), 'agentsight-receiver-'));
+    this.folder ??= mkdtempSync(join(this.root, `${FOLDER_PREFIX}${process.pid}-`));
     return join(this.folder, String(this.next++));
   }
 
@@ -34,7 +75,13 @@ export class FileSpool {
       size += chunk.length;
       hash.update(chunk);
     });
-    await pipeline(stream, createWriteStream(path));
+    try {
+      await pipeline(stream, createWriteStream(path));
+    } catch (error) {
+      // A full disk (ENOSPC) or a broken upload: nothing half-written stays behind.
+      this.discard({ path, size, sha256: '' });
+      throw error;
+    }
     return { path, size, sha256: hash.digest('hex') };
   }
 
@@ -47,7 +94,8 @@ export class FileSpool {
 
   /** Removes one file (an upload refused after it was spooled). */
   discard(file: SpooledFile): void {
-    rmSync(file.path, { force: true });
+    // Only ever a file of this spool's own folder.
+    if (this.folder !== undefined && file.path.startsWith(`${this.folder}/`)) rmSync(file.path, { force: true });
   }
 
   /** Removes every file (the server stops, or forgets its data). */

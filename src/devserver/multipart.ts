@@ -22,7 +22,7 @@ export interface MultipartBody {
 /** Why a multipart body could not be read: becomes a 400, 413 or 415. */
 export class MultipartError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 507,
     message: string,
   ) {
     super(message);
@@ -93,8 +93,15 @@ export function readMultipart(
       writes.push(
         spool.fromStream(stream).then(
           (file) => ({ ...file, field, filename: info.filename ?? '', mimeType: info.mimeType }),
-          (error: Error) => {
-            fail(new MultipartError(400, `File "${field}" could not be read - ${error.message}`));
+          (error: NodeJS.ErrnoException) => {
+            // The disk is full: answered at once (507), and the rest of the body is not written.
+            if (error.code === 'ENOSPC' || error.code === 'EDQUOT') {
+              fail(new MultipartError(507, `File "${field}" could not be stored: the receiver's disk is full.`));
+              stream.resume();
+              request.unpipe(parser);
+              request.resume();
+              settle();
+            } else fail(new MultipartError(400, `File "${field}" could not be read - ${error.message}`));
             return undefined;
           },
         ),

@@ -5,6 +5,7 @@ import { API_KEY_PATTERN } from './contract';
 import type { Exchange, SeenRequest } from './exchange';
 import { FaultScript } from './faults';
 import { manage } from './manage-routes';
+import type { SpooledFile } from './file-spool';
 import { MultipartError, readMultipart } from './multipart';
 import { renderPage } from './page';
 import { read } from './read-routes';
@@ -129,6 +130,7 @@ export class RequestHandler {
         : `${path} ${idempotencyKey}`;
     const earlier = replyKey === undefined ? undefined : this.replies.get(replyKey);
     let decide: () => Answer;
+    let spooled: readonly SpooledFile[] = [];
     if (path === '/api/attachments/' && /^multipart\/form-data\b/i.test(request.headers['content-type'] ?? '')) {
       let parts: Awaited<ReturnType<typeof readMultipart>>;
       try {
@@ -137,6 +139,7 @@ export class RequestHandler {
         if (error instanceof MultipartError) return detail(error.status, error.message);
         throw error;
       }
+      spooled = parts.files;
       decide = () => uploadMultipart(this.state, parts.fields, parts.files, idempotencyKey);
     } else {
       const body = await readJsonBody(request, this.state.maxBodyBytes);
@@ -145,6 +148,8 @@ export class RequestHandler {
     }
     if (earlier) {
       exchange.replayed = true;
+      // A replayed upload was spooled again: its files are not kept (issue 30: they stayed).
+      for (const file of spooled) this.state.spool.discard(file);
       return { ...earlier, headers: { ...earlier.headers, 'idempotent-replayed': 'true' } };
     }
     const result = decide();

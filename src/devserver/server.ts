@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { API_KEY_PATTERN } from './contract';
 import { Exchange, type SeenRequest } from './exchange';
 import type { FaultScript } from './faults';
-import { FileSpool } from './file-spool';
+import { FileSpool, removeStaleSpools } from './file-spool';
 import type { DevServerOptions } from './options';
 import type { ReceiverState } from './receiver-state';
 import { RequestHandler } from './request-handler';
@@ -52,7 +52,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   }
   const state: ReceiverState = {
     store: new DevStore(options.out),
-    spool: new FileSpool(),
+    // Spools of receivers that died without cleaning up (SIGKILL) go now: nothing else would.
+    spool: (removeStaleSpools(), new FileSpool()),
     options,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     baseUrl: '',
