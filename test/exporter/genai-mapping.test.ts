@@ -275,6 +275,28 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
     expect(lines(plans[0]?.items ?? [])).to.deep.equal(['end_user: small']);
   });
 
+  it('reads the last messages of a 20 MB history and the small answer beside it (issue 30: both were lost, the span unreadable)', () => {
+    const history: Message[] = [];
+    for (let n = 0; history.length < 16_000; n++) history.push(user(`old ${n} ${'h'.repeat(2_500)}`), assistant(`reply ${n}`));
+    const input = json([...history, user('the question, {"looks": "like json"}, at the end')]);
+    expect(input.length).to.be.greaterThan(8 * 1024 * 1024);
+    const started = process.hrtime.bigint();
+    span('chat huge', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.conversation.id': 'conv-huge',
+      'gen_ai.input.messages': input,
+      'gen_ai.output.messages': json([answer('the answer')]),
+    });
+    const { plans, dropped } = toConversationPlans(tracing().spans(), on());
+    const millis = Number(process.hrtime.bigint() - started) / 1e6;
+    expect(dropped).to.deep.equal([]);
+    expect(lines(plans[0]?.items ?? [])).to.deep.equal([
+      'end_user: the question, {"looks": "like json"}, at the end',
+      'agent: the answer',
+    ]);
+    expect(millis, 'only its tail parsed (a safety limit)').to.be.below(1_000);
+  });
+
   it('puts what other instrumentations recorded through the application’s mask: messages, tool arguments and results', () => {
     const mask = (text: string) => text.replace(/[\w.]+@[\w.]+/g, '[email]');
     span('handle turn', { 'gen_ai.conversation.id': 'conv-mask' }, () => {

@@ -5,8 +5,10 @@ import type { Attributes } from '@opentelemetry/api';
  * the current GenAI conventions (`gen_ai.input.messages` / `gen_ai.output.messages`, parts), their
  * older flat form (`gen_ai.prompt.N.*` / `gen_ai.completion.N.*`, OpenLLMetry), OpenInference
  * (`llm.input_messages.N.message.*`) and the Vercel AI SDK's own (`ai.prompt.messages`,
- * `ai.response.text`). Linear in the size of the attributes, and bounded: a list longer than
- * {@link MAX_MESSAGES_TEXT} characters is not read.
+ * `ai.response.text`). Linear in the size of the attributes, and bounded: of a list longer than
+ * {@link MAX_MESSAGES_TEXT} characters only its last messages (its last MiB) are read, where a
+ * call's new messages are; the span's other lists are read as usual (issue 30: a 20 MB history
+ * lost the span's small answer with it).
  */
 
 /** One message of a call. */
@@ -45,11 +47,44 @@ const isObject = (value: unknown): value is Loose =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-/** A JSON list attribute (string, or already structured), or undefined. Throws when over the bound. */
+/** How much of the end of an over-long list is read. */
+const TAIL_CHARS = 1024 * 1024;
+/** Most places a message may start at that are tried in that tail (each a parse of at most the tail). */
+const TAIL_ATTEMPTS = 16;
+
+/**
+ * The last messages of a JSON list too long to read whole: from the earliest `,{` in its last
+ * {@link TAIL_CHARS} characters that starts a valid rest of the list (one inside a string does not
+ * parse to the end). Undefined when none does.
+ */
+function tailOfList(value: string): unknown[] | undefined {
+  const end = value.trimEnd();
+  if (!end.endsWith(']')) return undefined;
+  let attempts = 0;
+  for (let at = end.indexOf(',', end.length - TAIL_CHARS); at !== -1 && attempts < TAIL_ATTEMPTS; at = end.indexOf(',', at + 1)) {
+    let start = at + 1;
+    while (end.charCodeAt(start) === 32 || end.charCodeAt(start) === 10 || end.charCodeAt(start) === 13) start += 1;
+    if (end[start] !== '{') continue;
+    attempts += 1;
+    try {
+      const parsed: unknown = JSON.parse(`[${end.slice(start)}`);
+      if (Array.isArray(parsed)) return parsed;
+    } catch {
+      // Not the start of an element: try the next one.
+    }
+  }
+  return undefined;
+}
+
+/** A JSON list attribute (string, or already structured), or undefined; over the bound, its last messages. */
 function jsonList(value: unknown): unknown[] | undefined {
   if (Array.isArray(value)) return value;
   if (typeof value !== 'string') return undefined;
-  if (value.length > MAX_MESSAGES_TEXT) throw new RangeError(`its messages are over ${MAX_MESSAGES_TEXT} characters`);
+  if (value.length > MAX_MESSAGES_TEXT) {
+    const tail = tailOfList(value);
+    if (tail === undefined) throw new RangeError(`its messages are over ${MAX_MESSAGES_TEXT} characters`);
+    return tail;
+  }
   try {
     const parsed: unknown = JSON.parse(value);
     return Array.isArray(parsed) ? parsed : undefined;
