@@ -50,10 +50,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.apiKey !== undefined && !API_KEY_PATTERN.test(options.apiKey)) {
     throw new TypeError('startDevServer: apiKey must look like ags_<32 hex>_<6 hex>');
   }
+  // Spools of receivers that died without cleaning up (SIGKILL) go now: nothing else would.
+  removeStaleSpools();
   const state: ReceiverState = {
     store: new DevStore(options.out),
-    // Spools of receivers that died without cleaning up (SIGKILL) go now: nothing else would.
-    spool: (removeStaleSpools(), new FileSpool()),
+    spool: new FileSpool(),
     options,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     baseUrl: '',

@@ -23,10 +23,10 @@ import { ForgottenWarnings } from '../delivery/forgotten-warnings';
 import { WorkerChannel } from '../delivery/worker-channel';
 import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
 import { toConversationPlans } from '../mapping/mapping';
-import { evictedGenAiEvents, withGenAiEvents } from './genai-events';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { warnUnreadable, withAttachedFiles } from './export-helpers';
+import { evictedGenAiEvents, withGenAiEvents } from './genai-events';
 import { type DropCounts, LossReporter } from './loss-reporter';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { GenAiHistory } from '#internal/mapping/genai/genai-history';
 import { type MappingOptions, toConversationPlans } from '#internal/mapping/mapping';
 import type { ActionPayload, MessagePayload, PlannedItem } from '#internal/mapping/payloads';
-import { useTracing } from '../helpers/tracing';
 import { exposedGc } from '../helpers/gc';
+import { useTracing } from '../helpers/tracing';
 
 /*
  * Zero code: GenAI telemetry that no decorator made, mapped to conversations. The spans are made
@@ -277,7 +277,8 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
 
   it('reads the last messages of a 20 MB history and the small answer beside it (issue 30: both were lost, the span unreadable)', () => {
     const history: Message[] = [];
-    for (let n = 0; history.length < 16_000; n++) history.push(user(`old ${n} ${'h'.repeat(2_500)}`), assistant(`reply ${n}`));
+    for (let n = 0; history.length < 16_000; n++)
+      history.push(user(`old ${n} ${'h'.repeat(2_500)}`), assistant(`reply ${n}`));
     const input = json([...history, user('the question, {"looks": "like json"}, at the end')]);
     expect(input.length).to.be.greaterThan(8 * 1024 * 1024);
     const started = process.hrtime.bigint();
@@ -364,7 +365,8 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
     for (let c = 0; c < 12_000; c++) {
       const id = `conv-${c.toString(36)}-${'x'.repeat(20)}`;
       const keys = c % 4 === 0 ? 600 : 6;
-      for (let k = 0; k < keys; k++) memory.firstTime(id, `genai-user-${(c * 7919 + k).toString(16).padStart(32, '0')}`);
+      for (let k = 0; k < keys; k++)
+        memory.firstTime(id, `genai-user-${(c * 7919 + k).toString(16).padStart(32, '0')}`);
     }
     gc();
     const grown = process.memoryUsage().heapUsed - before;
@@ -372,6 +374,9 @@ describe('zero code: GenAI telemetry to conversations (pure mapping)', () => {
     expect(memory.evicted, 'conversations forgotten for room are counted').to.be.greaterThan(0);
     expect(grown, 'the heap it holds (budget 64 MB by default)').to.be.below(64 * 1024 * 1024);
     expect(grown, 'its count is near what it truly holds').to.be.below(memory.heldBytes * 2);
-    expect(memory.firstTime(`conv-${(11_999).toString(36)}-${'x'.repeat(20)}`, 'genai-user-new'), 'a recent one still works').to.equal(true);
+    expect(
+      memory.firstTime(`conv-${(11_999).toString(36)}-${'x'.repeat(20)}`, 'genai-user-new'),
+      'a recent one still works',
+    ).to.equal(true);
   });
 });

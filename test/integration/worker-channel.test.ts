@@ -127,7 +127,7 @@ describe('delivery thread', () => {
     expect(stats.delivered, 'delivered through the host name').to.equal(1);
     expect(
       nice.filter((n) => n !== application),
-      'every thread but the delivery thread at the application\'s nice value',
+      "every thread but the delivery thread at the application's nice value",
     ).to.deep.equal([Math.min(19, application + 10)]);
     expect(receiver().store.recordsOf('pool-priority')).to.have.length(2);
   });

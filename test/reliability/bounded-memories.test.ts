@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { SettledItems } from '#internal/bridge/settled-items';
 import { GenAiJoin } from '#internal/bridge/genai-join';
+import { SettledItems } from '#internal/bridge/settled-items';
 import { GenAiEvents } from '#internal/mapping/genai/genai-events';
 import { exposedGc } from '../helpers/gc';
 import { runNode } from '../helpers/processes';
@@ -46,7 +46,7 @@ describe('reliability: every memory is bounded in bytes', function () {
     const input = (taken?.input ?? []) as { content: string }[];
     expect(input.at(-1)?.content).to.equal('the question');
     expect(input.length, 'older history dropped to fit').to.be.below(10);
-    expect((taken?.output as { content: string }[])[0]?.content).to.equal('the answer');
+    expect(((taken?.output ?? []) as { content: string }[])[0]?.content).to.equal('the answer');
   });
 
   it("remembers a span for its late events without the span's own events or long attributes", () => {
@@ -56,7 +56,10 @@ describe('reliability: every memory is bounded in bytes', function () {
       time: [1, 0] as [number, number],
       attributes: { payload: `${i}${'e'.repeat(10_000)}` },
     }));
-    const attributes: Record<string, string> = { 'gen_ai.conversation.id': 'conv-remember', 'gen_ai.operation.name': 'chat' };
+    const attributes: Record<string, string> = {
+      'gen_ai.conversation.id': 'conv-remember',
+      'gen_ai.operation.name': 'chat',
+    };
     for (let i = 0; i < 200; i++) attributes[`extra.${i}`] = 'v'.repeat(900);
     const span = {
       name: 'chat',

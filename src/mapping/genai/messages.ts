@@ -61,7 +61,11 @@ function tailOfList(value: string): unknown[] | undefined {
   const end = value.trimEnd();
   if (!end.endsWith(']')) return undefined;
   let attempts = 0;
-  for (let at = end.indexOf(',', end.length - TAIL_CHARS); at !== -1 && attempts < TAIL_ATTEMPTS; at = end.indexOf(',', at + 1)) {
+  for (
+    let at = end.indexOf(',', end.length - TAIL_CHARS);
+    at !== -1 && attempts < TAIL_ATTEMPTS;
+    at = end.indexOf(',', at + 1)
+  ) {
     let start = at + 1;
     while (end.charCodeAt(start) === 32 || end.charCodeAt(start) === 10 || end.charCodeAt(start) === 13) start += 1;
     if (end[start] !== '{') continue;
