@@ -1,5 +1,5 @@
 export { AgentSightConfigError, type AgentSightExporterOptions } from '../api/config';
-export type { DeliveryFailure, DeliveryStats, DropReason } from '../delivery/delivery-stats';
+export type { DeliveryFailure, DeliveryStats, DropReason, ForgottenCounts } from '../delivery/delivery-stats';
 export { AgentSightLogRecordProcessor, type GenAiLogRecord } from './log-record-processor';
 export type { DropCounts } from './loss-reporter';
 export { AgentSightDeliveryError, AgentSightSpanExporter } from './span-exporter';
