@@ -170,7 +170,6 @@ export class WorkerChannel implements DeliveryChannel {
   }
 
   private start(): Worker | undefined {
-    // Before the thread lowers its own priority: pool threads it created would inherit it.
     startThreadPoolAtApplicationPriority();
     try {
       const worker = new Worker('source' in this.code ? this.code.source : this.code.file, {

@@ -22,7 +22,7 @@ import {
 import { ForgottenWarnings } from '../delivery/forgotten-warnings';
 import { WorkerChannel } from '../delivery/worker-channel';
 import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
-import { toConversationPlans } from '../mapping/mapping';
+import { type MappingOptions, toConversationPlans } from '../mapping/mapping';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { warnUnreadable, withAttachedFiles } from './export-helpers';
@@ -96,6 +96,36 @@ export class AgentSightDeliveryError extends Error {
 }
 
 /**
+ * The spans with the messages their GenAI events carried (AgentSightLogRecordProcessor): joined in
+ * `export()` too, so a BatchSpanProcessor around this exporter reads them as
+ * AgentSightSpanProcessor does (issue 30: that set-up gave 0 conversations, the events kept forever).
+ */
+function withEventsOf(spans: FinishedSpan[], genAi: boolean): FinishedSpan[] {
+  return genAi ? spans.map(withGenAiEvents) : spans;
+}
+
+/** What this process's zero-code memories forgot for room (see `ForgottenCounts`). */
+function forgottenInProcess(history: GenAiHistory) {
+  return { genai_history: history.evicted, genai_events: evictedGenAiEvents(), settled_items: 0 };
+}
+
+/** Says what the process's memories forgot (one voice for every exporter: the events store is shared). */
+const forgottenWarnings = new ForgottenWarnings();
+
+/** How this exporter's spans are mapped. */
+function mappingOptionsOf(config: ExporterConfig, history: GenAiHistory): MappingOptions {
+  return {
+    environment: config.environment,
+    maxFieldLength: config.maxFieldLength,
+    traceLinks: config.traceLinks,
+    genAi: config.genAi,
+    genAiHistory: history,
+    genAiConversationKeys: config.genAiConversationAttributes,
+    genAiMask: maskText,
+  };
+}
+
+/**
  * An OpenTelemetry `SpanExporter` that turns finished spans into AgentSight payloads and delivers
  * them: the conversation record first, then its messages, actions, buttons and token usage in
  * the order they happened. Spans of no conversation are ignored, so it can share a pipeline with
@@ -129,7 +159,6 @@ export class AgentSightSpanExporter {
   /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
   private readonly genAiHistory = new GenAiHistory();
   private readonly unnamedTraces = new UnnamedTraces();
-  private readonly forgottenWarnings = new ForgottenWarnings();
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
@@ -193,25 +222,16 @@ export class AgentSightSpanExporter {
     } else {
       try {
         this.metrics.bind();
-        // Events of LLM calls (AgentSightLogRecordProcessor) join their spans here too, so a
-        // BatchSpanProcessor around this exporter reads them as AgentSightSpanProcessor does
-        // (issue 30: that set-up gave 0 conversations and kept the events forever).
-        const read = config.genAi ? spans.map(withGenAiEvents) : spans;
-        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(read, {
-          environment: config.environment,
-          maxFieldLength: config.maxFieldLength,
-          traceLinks: config.traceLinks,
-          genAi: config.genAi,
-          genAiHistory: this.genAiHistory,
-          genAiConversationKeys: config.genAiConversationAttributes,
-          genAiMask: maskText,
-        });
+        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(
+          withEventsOf(spans, config.genAi),
+          mappingOptionsOf(config, this.genAiHistory),
+        );
         this.countLocalDrop('no_conversation', this.unnamedTraces.countNew(unnamedGenAiTraces));
         if (dropped.length > 0) {
           warnUnreadable(dropped, this.unreadableSpanNames);
           this.countLocalDrop('unreadable_span', dropped.length);
         }
-        if (config.genAi) this.forgottenWarnings.observe(this.stats().forgotten);
+        if (config.genAi) forgottenWarnings.observe(forgottenInProcess(this.genAiHistory));
         if (plans.length > 0)
           this.channel.enqueue(
             plans.map((plan) => withAttachedFiles(plan, (reason) => this.countLocalDrop(reason, 1))),
@@ -237,12 +257,8 @@ export class AgentSightSpanExporter {
     const stats = this.channel.stats();
     const dropped = { ...stats.dropped };
     for (const reason of Object.keys(this.localDrops) as DropReason[]) dropped[reason] += this.localDrops[reason];
-    const forgotten = {
-      ...stats.forgotten,
-      genai_history: this.genAiHistory.evicted,
-      genai_events: evictedGenAiEvents(),
-    };
-    return { ...stats, dropped, forgotten };
+    const forgotten = forgottenInProcess(this.genAiHistory);
+    return { ...stats, dropped, forgotten: { ...forgotten, settled_items: stats.forgotten.settled_items } };
   }
 
   /**
