@@ -206,3 +206,24 @@ export function useCollectorRun(token: string): CollectorRun {
     },
   };
 }
+
+/**
+ * The bridge's own CLI as a separate process on a heap of `heapMb`, delivering to `endpoint` with
+ * the test key, taking `token`; resolves with the process and its OTLP/HTTP base URL once it listens.
+ */
+export async function startBridgeProcess(
+  heapMb: number,
+  endpoint: string,
+  token: string,
+  env: Record<string, string> = {},
+): Promise<{ bridge: RunningProcess; url: string }> {
+  const bridge = runNode('dist/cjs/cli.js', ['bridge', '--port', '0'], {
+    NODE_OPTIONS: `--max-old-space-size=${heapMb}`,
+    AGENTSIGHT_API_KEY: 'ags_1a2b3c4d5e6f7890abcdef1234567890_a1b2c3',
+    AGENTSIGHT_API_ENDPOINT: endpoint,
+    AGENTSIGHT_BRIDGE_TOKEN: token,
+    ...env,
+  });
+  const url = (await bridge.waitFor(/listening on (http:\/\/\S+)\/v1\/traces/))[1] as string;
+  return { bridge, url };
+}

@@ -4,7 +4,7 @@ import { GenAiJoin } from '#internal/bridge/genai-join';
 import { SettledItems } from '#internal/bridge/settled-items';
 import { GenAiEvents } from '#internal/mapping/genai/genai-events';
 import { exposedGc } from '../helpers/gc';
-import { runNode } from '../helpers/processes';
+import { startBridgeProcess } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 
 /*
@@ -111,15 +111,8 @@ describe('reliability: every memory is bounded in bytes', function () {
   });
 
   it('a bridge process on a 256 MB heap stays up under 1 MB events of 1,500 spans that never come, and says what it forgot', async () => {
-    const bridge = runNode('dist/cjs/cli.js', ['bridge', '--port', '0'], {
-      NODE_OPTIONS: '--max-old-space-size=256',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
-      AGENTSIGHT_LOG_LEVEL: 'WARNING',
-    });
+    const { bridge, url } = await startBridgeProcess(256, receiver().url, TOKEN, { AGENTSIGHT_LOG_LEVEL: 'WARNING' });
     try {
-      const url = (await bridge.waitFor(/listening on (http:\/\/\S+)\/v1\/traces/))[1] as string;
       const content = 'm'.repeat(MEGABYTE);
       for (let n = 0; n < 1_500; n++) {
         const body = JSON.stringify({

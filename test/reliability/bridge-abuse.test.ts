@@ -6,7 +6,7 @@ import { trackAction, trackConversation } from 'agentsight-otel';
 import { type Bridge, startBridge } from 'agentsight-otel/bridge';
 import { expect } from 'chai';
 import { traceServiceClient } from '../helpers/grpc-trace-client';
-import { runNode } from '../helpers/processes';
+import { startBridgeProcess } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
 import { startTracing, stopTracing } from '../helpers/tracing';
 
@@ -225,14 +225,8 @@ describe('reliability: the bridge process on a 512 MB heap', function () {
   const receiver = useReceiver({ apiKey: TEST_API_KEY });
 
   it('answers requests of values nested 27 levels (dropped alone), and of 1 MB nested 16, in < 100 ms each, within +80 MB, and stays up', async () => {
-    const bridge = runNode('dist/cjs/cli.js', ['bridge', '--port', '0'], {
-      NODE_OPTIONS: '--max-old-space-size=512',
-      AGENTSIGHT_API_KEY: TEST_API_KEY,
-      AGENTSIGHT_API_ENDPOINT: receiver().url,
-      AGENTSIGHT_BRIDGE_TOKEN: TOKEN,
-    });
+    const { bridge, url } = await startBridgeProcess(512, receiver().url, TOKEN);
     try {
-      const url = (await bridge.waitFor(/listening on (http:\/\/\S+)\/v1\/traces/))[1] as string;
       const rss = () => {
         const status = readFileSync(`/proc/${bridge.child.pid}/status`, 'utf8');
         return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
