@@ -116,6 +116,8 @@ export class BridgeCore {
   private unreadableSpans = 0;
   /** Traces of LLM calls with messages that named no conversation (zero code), each counted once. */
   private noConversation = 0;
+  /** New messages of LLM calls past the per-call cap (zero code), counted as `too_many_messages`. */
+  private overLimitMessages = 0;
   private readonly unnamedTraces = new UnnamedTraces();
   private readonly history = new GenAiHistory();
   private readonly forgottenWarnings: ForgottenWarnings;
@@ -167,6 +169,7 @@ export class BridgeCore {
     const stats = this.queue.stats();
     stats.dropped.unreadable_span += this.unreadableSpans;
     stats.dropped.no_conversation += this.noConversation;
+    stats.dropped.too_many_messages += this.overLimitMessages;
     stats.forgotten = {
       genai_history: this.history.evicted,
       genai_events: this.join?.evictedEvents ?? 0,
@@ -222,6 +225,7 @@ export class BridgeCore {
     // to the request: a Collector must not resend a poison span forever.
     const unreadable = [...traces.unreadable, ...mapped.dropped];
     this.noConversation += this.unnamedTraces.countNew(mapped.unnamedGenAiTraces);
+    this.overLimitMessages += mapped.overLimitMessages;
     const { plans, files } = withoutUploads(mapped.plans);
     if (this.closing) return this.retry('the bridge is shutting down');
     const stats = this.queue.stats();

@@ -43,7 +43,12 @@ export type DropReason =
    * nothing is sent, since nothing is guessed; counted once per trace. Name it with
    * `gen_ai.conversation.id` (or `genAiConversationAttributes`).
    */
-  | 'no_conversation';
+  | 'no_conversation'
+  /**
+   * New user messages of one LLM call past the most read from a call (1,000): the call's last
+   * ones are sent, these are not (zero code; issue 30 met a call of 230,000).
+   */
+  | 'too_many_messages';
 
 /** Every drop reason, for iteration and metrics. */
 export const DROP_REASONS: readonly DropReason[] = [
@@ -63,6 +68,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'attachment_unavailable',
   'process_exit',
   'no_conversation',
+  'too_many_messages',
 ];
 
 /** One request that did not get through, as an example for logs and errors. */

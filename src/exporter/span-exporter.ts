@@ -9,7 +9,6 @@ import {
 } from '../api/config';
 import { loggable, redactor, sentence } from '../common/log-text';
 import type { ExportOutcome, FinishedSpan } from '../common/sdk-shapes';
-import { maskText } from '../decorators/masking';
 import { channelSettingsFor, type DeliveryChannel, inThreadChannel } from '../delivery/delivery-channel';
 import {
   type DeliveryFailure,
@@ -19,14 +18,10 @@ import {
   droppedSince,
   emptyStats,
 } from '../delivery/delivery-stats';
-import { ForgottenWarnings } from '../delivery/forgotten-warnings';
 import { WorkerChannel } from '../delivery/worker-channel';
-import { GenAiHistory, UnnamedTraces } from '../mapping/genai/genai-history';
-import { type MappingOptions, toConversationPlans } from '../mapping/mapping';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
-import { warnUnreadable, withAttachedFiles } from './export-helpers';
-import { evictedGenAiEvents, withGenAiEvents } from './genai-events';
+import { ExportMapping } from './export-mapping';
 import { type DropCounts, LossReporter } from './loss-reporter';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -96,36 +91,6 @@ export class AgentSightDeliveryError extends Error {
 }
 
 /**
- * The spans with the messages their GenAI events carried (AgentSightLogRecordProcessor): joined in
- * `export()` too, so a BatchSpanProcessor around this exporter reads them as
- * AgentSightSpanProcessor does (issue 30: that set-up gave 0 conversations, the events kept forever).
- */
-function withEventsOf(spans: FinishedSpan[], genAi: boolean): FinishedSpan[] {
-  return genAi ? spans.map(withGenAiEvents) : spans;
-}
-
-/** What this process's zero-code memories forgot for room (see `ForgottenCounts`). */
-function forgottenInProcess(history: GenAiHistory) {
-  return { genai_history: history.evicted, genai_events: evictedGenAiEvents(), settled_items: 0 };
-}
-
-/** Says what the process's memories forgot (one voice for every exporter: the events store is shared). */
-const forgottenWarnings = new ForgottenWarnings();
-
-/** How this exporter's spans are mapped. */
-function mappingOptionsOf(config: ExporterConfig, history: GenAiHistory): MappingOptions {
-  return {
-    environment: config.environment,
-    maxFieldLength: config.maxFieldLength,
-    traceLinks: config.traceLinks,
-    genAi: config.genAi,
-    genAiHistory: history,
-    genAiConversationKeys: config.genAiConversationAttributes,
-    genAiMask: maskText,
-  };
-}
-
-/**
  * An OpenTelemetry `SpanExporter` that turns finished spans into AgentSight payloads and delivers
  * them: the conversation record first, then its messages, actions, buttons and token usage in
  * the order they happened. Spans of no conversation are ignored, so it can share a pipeline with
@@ -155,10 +120,8 @@ export class AgentSightSpanExporter {
   private lastFlushed: Pick<DeliveryStats, 'dropped'> = emptyStats();
   /** Failure examples since the previous flush (at most 20), for its error. */
   private failuresSinceFlush: DeliveryFailure[] = [];
-  private readonly unreadableSpanNames = new Set<string>();
-  /** GenAI items already handed over: each LLM call repeats the history (see `GenAiHistory`). */
-  private readonly genAiHistory = new GenAiHistory();
-  private readonly unnamedTraces = new UnnamedTraces();
+  /** Spans to plans, handed to the channel in the order they came (see `ExportMapping`). */
+  private readonly mapping: ExportMapping | undefined;
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
@@ -182,6 +145,8 @@ export class AgentSightSpanExporter {
     this.redact = redactor(config?.apiKey);
     this.channel = config === undefined ? inertChannel() : openChannel(config, this.redact);
     this.channel.onChange = () => this.observeLosses();
+    this.mapping =
+      config && new ExportMapping(config, this.channel, (reason, count) => this.countLocalDrop(reason, count));
     this.losses = new LossReporter(this.redact);
     this.metrics = new DeliveryMetrics(() => this.stats());
     this.metrics.bind();
@@ -189,7 +154,7 @@ export class AgentSightSpanExporter {
       config === undefined
         ? () => undefined
         : watchExit({
-            unsent: () => ({ items: this.channel.unsentItems(), spans: 0 }),
+            unsent: () => ({ items: this.channel.unsentItems(), spans: this.mapping?.spansWaiting ?? 0 }),
             countExit: (items) => this.countAtExit(items),
           });
   }
@@ -213,39 +178,19 @@ export class AgentSightSpanExporter {
    * only after shutdown). A span that cannot be mapped is dropped alone, counted and logged.
    */
   export(spans: FinishedSpan[], resultCallback: (result: ExportOutcome) => void): void {
-    let result = SUCCESS;
-    const config = this.config;
-    if (config === undefined) {
-      // Inert: the configuration was unusable, and the warning said so once.
-    } else if (this.isShutdown) {
-      result = failed(new Error('AgentSightSpanExporter is shut down'));
-    } else {
+    const report = (result: ExportOutcome) => {
       try {
-        this.metrics.bind();
-        const { plans, dropped, unnamedGenAiTraces } = toConversationPlans(
-          withEventsOf(spans, config.genAi),
-          mappingOptionsOf(config, this.genAiHistory),
-        );
-        this.countLocalDrop('no_conversation', this.unnamedTraces.countNew(unnamedGenAiTraces));
-        if (dropped.length > 0) {
-          warnUnreadable(dropped, this.unreadableSpanNames);
-          this.countLocalDrop('unreadable_span', dropped.length);
-        }
-        if (config.genAi) forgottenWarnings.observe(forgottenInProcess(this.genAiHistory));
-        if (plans.length > 0)
-          this.channel.enqueue(
-            plans.map((plan) => withAttachedFiles(plan, (reason) => this.countLocalDrop(reason, 1))),
-          );
+        resultCallback(result);
       } catch (error) {
-        // Mapping isolates each span, so this is a bug of ours; it must still not reach the app.
-        log.error('could not hand spans to AgentSight delivery', error);
-        this.countLocalDrop('unreadable_span', spans.length);
+        log.debug('the export result callback threw', error);
       }
-    }
-    try {
-      resultCallback(result);
-    } catch (error) {
-      log.debug('the export result callback threw', error);
+    };
+    // Inert (the configuration was unusable, and the warning said so once): nothing to send.
+    if (this.mapping === undefined) report(SUCCESS);
+    else if (this.isShutdown) report(failed(new Error('AgentSightSpanExporter is shut down')));
+    else {
+      this.metrics.bind();
+      this.mapping.take(spans, () => report(SUCCESS));
     }
   }
 
@@ -257,8 +202,12 @@ export class AgentSightSpanExporter {
     const stats = this.channel.stats();
     const dropped = { ...stats.dropped };
     for (const reason of Object.keys(this.localDrops) as DropReason[]) dropped[reason] += this.localDrops[reason];
-    const forgotten = forgottenInProcess(this.genAiHistory);
-    return { ...stats, dropped, forgotten: { ...forgotten, settled_items: stats.forgotten.settled_items } };
+    const forgotten = {
+      ...stats.forgotten,
+      ...this.mapping?.forgotten(),
+      settled_items: stats.forgotten.settled_items,
+    };
+    return { ...stats, dropped, forgotten };
   }
 
   /**
@@ -286,7 +235,9 @@ export class AgentSightSpanExporter {
    */
   async forceFlush(): Promise<void> {
     if (this.isShutdown || this.config === undefined) return;
-    await this.channel.flush(Date.now() + this.config.flushTimeoutMillis, false);
+    const deadline = Date.now() + this.config.flushTimeoutMillis;
+    await this.mapping?.idle();
+    await this.channel.flush(deadline, false);
     this.reportFlush();
   }
 
@@ -303,7 +254,9 @@ export class AgentSightSpanExporter {
     // retried localhost:4318 for ~8 s at exit with our counters as its only data. A meter
     // provider set up on purpose got them at every collection before this one.
     this.metrics.unbind();
-    await this.channel.flush(Date.now() + (this.config?.shutdownTimeoutMillis ?? 0), true);
+    const deadline = Date.now() + (this.config?.shutdownTimeoutMillis ?? 0);
+    await this.mapping?.idle();
+    await this.channel.flush(deadline, true);
     await this.channel.close();
     // Watched until here: a process.exit() in the middle of a shutdown still says what it lost.
     this.unwatchExit();

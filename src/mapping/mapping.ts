@@ -7,9 +7,9 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
 } from '../semconv/attributes';
 import { AGENTSIGHT_SPAN_KIND_VALUE_INITIALIZE } from '../semconv/values';
-import { genAiItems } from './genai/genai-items';
+import { newGenAiItems, readGenAiItems } from './genai/genai-items';
 import { genAiConversationOf, hasGenAiContent, isGenAiSpan } from './genai/genai-keys';
-import { MAPPERS } from './items';
+import { MAPPERS, type SpanMapper } from './items';
 import type { MappingOptions } from './options';
 import type { ActionPayload, ConversationPlan, PlannedItem } from './payloads';
 import { conversationRecord } from './record';
@@ -35,6 +35,8 @@ export interface MappingResult {
    * (nothing is guessed; the caller counts each trace once as `no_conversation`).
    */
   readonly unnamedGenAiTraces: string[];
+  /** New user messages of LLM calls over the per-call cap, not read (counted as `too_many_messages`). */
+  readonly overLimitMessages: number;
 }
 
 /** An item on its way into a plan, with what orders it. */
@@ -147,6 +149,40 @@ export function genAiConversationsOf(
   return memberships.map((membership) => (membership?.genAi === true ? membership.id : undefined));
 }
 
+/** Attributes whose JSON lists are costly to read when long (the history every call repeats). */
+const LIST_KEYS = ['gen_ai.input.messages', 'gen_ai.output.messages', 'ai.prompt.messages'];
+
+/**
+ * The GenAI spans whose message lists are longer than `minChars` in all, with their conversation:
+ * what the exporter reads ahead of the mapping, in slices (`readGenAiItems`).
+ */
+export function longGenAiSpans(
+  spans: readonly ReadableSpan[],
+  options: MappingOptions,
+  minChars = 64 * 1024,
+): [ReadableSpan, string][] {
+  const long = (span: ReadableSpan): boolean => {
+    let chars = 0;
+    for (const key of LIST_KEYS) {
+      const value = span.attributes[key];
+      if (typeof value === 'string') chars += value.length;
+    }
+    return chars > minChars;
+  };
+  let candidates: number[];
+  try {
+    candidates = spans.flatMap((span, index) => (long(span) ? [index] : []));
+  } catch {
+    return []; // unreadable spans are the mapping's to report
+  }
+  if (candidates.length === 0) return [];
+  const conversations = genAiConversationsOf(spans, options);
+  return candidates.flatMap((index) => {
+    const conversationId = conversations[index];
+    return conversationId === undefined ? [] : [[spans[index] as ReadableSpan, conversationId]];
+  });
+}
+
 function groupByConversation(
   spans: readonly ReadableSpan[],
   memberships: readonly Membership[],
@@ -229,6 +265,7 @@ function tokenUsageItem(conversationId: string, turn: TurnUsage): OrderedItem {
 export function toConversationPlans(spans: readonly ReadableSpan[], options: MappingOptions): MappingResult {
   const plans: ConversationPlan[] = [];
   const dropped: DroppedSpan[] = [];
+  let overLimitMessages = 0;
   const memberships = membershipsOf(spans, options);
   for (const [conversationId, group] of groupByConversation(spans, memberships)) {
     const ordered: OrderedItem[] = [];
@@ -245,9 +282,12 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
           dropped.push({ conversationId, spanName: spanName(span), reason: problem });
           return;
         }
-        const mapped = group.genAi[index]
-          ? genAiItems(span, conversationId, options, options.genAiHistory)
-          : MAPPERS.get(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND])?.(span, conversationId, options);
+        let mapped: ReturnType<SpanMapper> | string | undefined;
+        if (group.genAi[index]) {
+          const read = options.genAiReadAhead?.get(span) ?? readGenAiItems(span, conversationId, options);
+          if (typeof read !== 'string') overLimitMessages += read.overLimit;
+          mapped = typeof read === 'string' ? read : newGenAiItems(read, conversationId, options.genAiHistory);
+        } else mapped = MAPPERS.get(span.attributes[ATTR_AGENTSIGHT_SPAN_KIND])?.(span, conversationId, options);
         if (typeof mapped === 'string') {
           dropped.push({ conversationId, spanName: spanName(span), reason: mapped });
           return;
@@ -285,7 +325,8 @@ export function toConversationPlans(spans: readonly ReadableSpan[], options: Map
       items: ordered.map((o) => o.item),
     });
   }
-  return { plans, dropped, unnamedGenAiTraces: options.genAi === true ? unnamedTraces(spans, memberships) : [] };
+  const unnamedGenAiTraces = options.genAi === true ? unnamedTraces(spans, memberships) : [];
+  return { plans, dropped, unnamedGenAiTraces, overLimitMessages };
 }
 
 /** Traces of GenAI spans with messages that joined no conversation. */

@@ -1,4 +1,6 @@
+import type { FinishedSpan } from '../common/sdk-shapes';
 import type { GenAiHistory } from './genai/genai-history';
+import type { GenAiRead } from './genai/genai-items';
 
 /*
  * What the mapping is told beyond the spans, and the metadata keys of trace links.
@@ -32,6 +34,11 @@ export interface MappingOptions {
   readonly genAiMask?: (text: string, field: 'message.content' | 'action.arguments' | 'action.response') => string;
   /** Attributes that name a conversation besides the known ones (`gen_ai.conversation.id`, …), read first. */
   readonly genAiConversationKeys?: readonly string[];
+  /**
+   * What GenAI spans gave, read ahead of the mapping (see `readGenAiItems`): the exporter reads
+   * long histories in slices between turns of the event loop, and the mapping takes them from here.
+   */
+  readonly genAiReadAhead?: ReadonlyMap<FinishedSpan, GenAiRead | string>;
 }
 
 /** Metadata key of an item's trace id (32 hex), when trace links are on. */

@@ -203,13 +203,22 @@ function historyDigests(input: readonly GenAiMessage[], first: number): string[]
   return digests;
 }
 
+/**
+ * Most new user messages read from one call. A call whose history is all user messages (230,000
+ * of them in issue 30: a 2.9 s block, 128,154 items refused as `queue_full`) gives its last ones,
+ * and the rest are counted (`too_many_messages`).
+ */
+export const MAX_NEW_MESSAGES_PER_CALL = 1_000;
+
+/** What one GenAI span gives before the history memory is asked: its items, and new messages past the cap. */
+export interface GenAiRead {
+  readonly items: PlannedItem[];
+  /** New user messages over {@link MAX_NEW_MESSAGES_PER_CALL}, not read. */
+  readonly overLimit: number;
+}
+
 /** The items new in one call: the turn's question, its tool results, its final answer. */
-function callItems(
-  span: ReadableSpan,
-  conversationId: string,
-  options: MappingOptions,
-  call: GenAiCall,
-): PlannedItem[] {
+function callItems(span: ReadableSpan, conversationId: string, options: MappingOptions, call: GenAiCall): GenAiRead {
   const items: PlannedItem[] = [];
   const { input, output } = call;
   let lastOther = -1;
@@ -218,9 +227,11 @@ function callItems(
     if (m.role === 'user') lastUser = i;
     else lastOther = i;
   });
-  const before = historyDigests(input, lastOther + 1);
-  const digestBefore = (position: number): string => before[position - (lastOther + 1)] ?? '';
-  for (let i = lastOther + 1; i < input.length; i++) {
+  const overLimit = Math.max(0, input.length - (lastOther + 1) - MAX_NEW_MESSAGES_PER_CALL);
+  const firstNew = lastOther + 1 + overLimit;
+  const before = historyDigests(input, firstNew);
+  const digestBefore = (position: number): string => before[position - firstNew] ?? '';
+  for (let i = firstNew; i < input.length; i++) {
     const m = input[i] as GenAiMessage;
     if (m.text !== undefined)
       items.push(
@@ -271,30 +282,37 @@ function callItems(
       );
     }
   });
-  return items;
+  return { items, overLimit };
 }
 
 /**
- * The items a GenAI span gives, the ones `history` has not seen yet, or why the span cannot be
- * read. A span with no messages and no tool execution gives none (its token usage is read apart).
+ * What a GenAI span gives, before the history memory is asked, or why the span cannot be read:
+ * the costly part (its messages parsed, the history digested), which the exporter may run ahead
+ * of the mapping in slices. A span with no messages and no tool execution gives none (its token
+ * usage is read apart).
  */
-export function genAiItems(
+export function readGenAiItems(
   span: ReadableSpan,
   conversationId: string,
   options: MappingOptions,
-  history: GenAiHistory | undefined,
-): PlannedItem[] | string {
+): GenAiRead | string {
   const tool = toolSpanOf(span.attributes);
-  let items: PlannedItem[];
-  if (tool !== undefined) items = [toolAction(span, conversationId, options, tool, 'span')];
-  else {
-    let call: GenAiCall | undefined;
-    try {
-      call = genAiCallOf(span.attributes);
-    } catch (error) {
-      return (error as Error).message;
-    }
-    items = call === undefined ? [] : callItems(span, conversationId, options, call);
+  if (tool !== undefined) return { items: [toolAction(span, conversationId, options, tool, 'span')], overLimit: 0 };
+  let call: GenAiCall | undefined;
+  try {
+    call = genAiCallOf(span.attributes);
+  } catch (error) {
+    return (error as Error).message;
   }
-  return history === undefined ? items : items.filter((item) => history.firstTime(conversationId, item.idempotencyKey));
+  return call === undefined ? { items: [], overLimit: 0 } : callItems(span, conversationId, options, call);
+}
+
+/** Of what a span gave, the items `history` has not seen yet (and remembers them). */
+export function newGenAiItems(
+  read: GenAiRead,
+  conversationId: string,
+  history: GenAiHistory | undefined,
+): PlannedItem[] {
+  if (history === undefined) return read.items;
+  return read.items.filter((item) => history.firstTime(conversationId, item.idempotencyKey));
 }
