@@ -191,7 +191,6 @@ export class BridgeCore {
    */
   async exportLogs(logs: DecodedLogs): Promise<ExportOutcome> {
     const late = this.join?.lateSpans(logs.events) ?? [];
-    this.forgottenWarnings.observe(this.stats().forgotten);
     const delivered = late.length === 0 ? undefined : await this.deliver({ spans: late, unreadable: [] });
     if (delivered?.kind === 'retry') return this.counted(delivered);
     const message = logs.unreadable > 0 ? `${logs.unreadable} log record(s) nest values too deep to read` : '';
@@ -199,6 +198,8 @@ export class BridgeCore {
   }
 
   private counted(outcome: ExportOutcome): ExportOutcome {
+    // Every answer: what the memories forgot while it was handled is said (throttled).
+    this.forgottenWarnings.observe(this.stats().forgotten);
     if (outcome.kind === 'accepted') {
       this.requests.accepted += 1;
       this.requests.rejectedSpans += outcome.rejectedSpans;
@@ -220,7 +221,6 @@ export class BridgeCore {
 
   private async deliver(traces: DecodedTraces): Promise<ExportOutcome> {
     const mapped = toConversationPlans(traces.spans, this.mapping);
-    this.forgottenWarnings.observe(this.stats().forgotten);
     // Spans the decoder or the mapping could not read are dropped alone, whatever else happens
     // to the request: a Collector must not resend a poison span forever.
     const unreadable = [...traces.unreadable, ...mapped.dropped];

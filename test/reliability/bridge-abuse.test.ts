@@ -218,6 +218,21 @@ describe('reliability: the bridge under poison, abuse and resent batches', funct
       expect(kinds).to.deep.equal(['conversation', ...Array(3).fill(['message', 'action', 'message']).flat()]);
     }
   });
+
+  it('counts and says a resend it can no longer recognise once its settled memory forgot the batch (issue 30: 2,000 stored twice, said nowhere)', async () => {
+    await bridge.close();
+    // Room for a few hundred keys: a batch of 2,000 items evicts its own first ones.
+    bridge = await open({ rememberSettledBytes: 100_000 });
+    const body = JSON.stringify(jsonRequest(await turnSpans(400, 2)));
+    expect((await post(bridge, body)).status).to.equal(200);
+    const forgotten = bridge.stats().forgotten.settled_items;
+    expect(forgotten, 'items forgotten early, counted').to.be.greaterThan(1_000);
+    expect(warnings.join('\n')).to.match(/memory of settled items is at its budget .*forgotten\.settled_items/);
+    const health = (await (await fetch(`${bridge.url.replace(/\/v1\/traces$/, '')}/health`)).json()) as {
+      forgotten: { settled_items: number };
+    };
+    expect(health.forgotten.settled_items, 'and shown in /health').to.equal(forgotten);
+  });
 });
 
 describe('reliability: the bridge process on a 512 MB heap', function () {
