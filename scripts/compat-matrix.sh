@@ -78,4 +78,22 @@ quickstart() {
 }
 quickstart 20
 quickstart 24
-echo "compat matrix: 5 of 5 rows and 4 quick starts passed"
+# A Next.js app's install line, one command with no version named, as a new user types it next to
+# @vercel/otel and the Vercel AI SDK (issue 27: ERESOLVE on Node 22 and 24 from an optional peer).
+next_install() {
+  local major=$1 node bindir dir="$work/next-install-node$1"
+  node=$(bash "$root/scripts/node-binary.sh" "$major")
+  bindir=$(dirname "$node")
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    export PATH="$bindir:$PATH"
+    echo '{ "name": "next-app", "private": true }' > package.json
+    npm install --no-audit --no-fund --silent next react react-dom @vercel/otel @opentelemetry/api ai @ai-sdk/openai "$tarball"
+    node -e 'require("agentsight-otel"); console.log("next install on node " + process.versions.node + ": no ERESOLVE, package loads")'
+  )
+}
+next_install 20
+next_install 22
+next_install 24
+echo "compat matrix: 5 of 5 rows, 4 quick starts and 3 Next.js installs passed"
