@@ -1,4 +1,5 @@
 import { setPendingAttachmentBudget } from '../attachments';
+import { processWide } from '../common/process-wide';
 import type { StringTransform } from './bounded-json';
 
 /** The content fields a mask sees, each named as it is passed to the mask. */
@@ -46,12 +47,15 @@ export interface AgentSightSettings {
   pendingAttachmentBytes?: number;
 }
 
-let currentMask: Mask | undefined;
-let version = 0;
+/** The mask, one per process for every copy of the package (see `processWide`). */
+const settings = processWide('settings', () => ({ mask: undefined as Mask | undefined, version: 0 }));
+/** This copy's fail-closed wrappers of the mask, for the version they were made for. */
 const transforms = new Map<MaskField, StringTransform>();
+let transformsVersion = 0;
 
 /**
- * Configures the instrumentation side for the whole process. Masking lives here, not in the
+ * Configures the instrumentation side for the whole process, every copy of the package included
+ * (a bundled route's own copy masks with the mask `instrumentation.ts` set). Masking lives here, not in the
  * processor's options: values are set on spans by the decorators, and every processor and
  * exporter (AgentSight's, Jaeger's, an OTLP backend's) reads the same span, so the only place
  * where masking reaches all of them is before the value is set.
@@ -61,25 +65,24 @@ const transforms = new Map<MaskField, StringTransform>();
  * configureAgentSight({ mask: maskPersonalData });
  * ```
  */
-export function configureAgentSight(settings: AgentSightSettings): void {
-  if (settings.mask !== undefined && typeof settings.mask !== 'function') {
+export function configureAgentSight(options: AgentSightSettings): void {
+  if (options.mask !== undefined && typeof options.mask !== 'function') {
     throw new TypeError('configureAgentSight: mask must be a function (value, field) => string, or undefined');
   }
-  const budget = settings.pendingAttachmentBytes;
+  const budget = options.pendingAttachmentBytes;
   if (budget !== undefined && !(Number.isSafeInteger(budget) && budget >= 0)) {
     throw new TypeError('configureAgentSight: pendingAttachmentBytes must be a non-negative integer');
   }
   if (budget !== undefined) setPendingAttachmentBudget(budget);
-  if ('mask' in settings) {
-    currentMask = settings.mask;
-    transforms.clear();
-    version += 1;
+  if ('mask' in options) {
+    settings.mask = options.mask;
+    settings.version += 1;
   }
 }
 
 /** Changes whenever the mask does: values computed once (decoration time) are recomputed. */
 export function maskVersion(): number {
-  return version;
+  return settings.version;
 }
 
 /**
@@ -87,8 +90,12 @@ export function maskVersion(): number {
  * nothing is wrapped or called).
  */
 export function maskFor(field: MaskField): StringTransform | undefined {
-  const mask = currentMask;
+  const mask = settings.mask;
   if (mask === undefined) return undefined;
+  if (transformsVersion !== settings.version) {
+    transforms.clear();
+    transformsVersion = settings.version;
+  }
   let transform = transforms.get(field);
   if (transform === undefined) {
     transform = (value: string) => {

@@ -1,13 +1,15 @@
+import { processWide } from '../common/process-wide';
 import type { FinishedSpan } from '../common/sdk-shapes';
 import { GenAiEvents, withEventMessages } from '../mapping/genai/genai-events';
 
 /*
  * The process's GenAI events waiting for their spans: `AgentSightLogRecordProcessor` keeps them
  * here, `AgentSightSpanProcessor` takes them when the call's span ends (the events are emitted
- * inside the span, before it ends). One store per process (the package is one copy for require
- * and import), bounded as `GenAiEvents` says.
+ * inside the span, before it ends). One store per process, whatever number of copies of the
+ * package are loaded (the log processor and the span processor may come from two), bounded as
+ * `GenAiEvents` says.
  */
-const store = new GenAiEvents();
+const store = processWide('genai.events', () => new GenAiEvents());
 
 /** Keeps a GenAI event for its span. */
 export function keepGenAiEvent(

@@ -22,6 +22,7 @@ import { WorkerChannel } from '../delivery/worker-channel';
 import { DeliveryMetrics } from './delivery-metrics';
 import { watchExit } from './exit-report';
 import { ExportMapping } from './export-mapping';
+import { type Flushable, registerFlushable } from './flush-all';
 import { type DropCounts, LossReporter } from './loss-reporter';
 
 const log = diag.createComponentLogger({ namespace: 'agentsight' });
@@ -125,6 +126,12 @@ export class AgentSightSpanExporter {
   private lastLoggedDelivered = 0;
   private isShutdown = false;
   private readonly unwatchExit: () => void;
+  /**
+   * What `flushAgentSight()` calls for this exporter; a processor that owns it puts its own flush here.
+   * @internal
+   */
+  readonly flushable: Flushable = { forceFlush: () => this.forceFlush(), stats: () => this.stats() };
+  private readonly unregister: () => void;
 
   /**
    * @throws AgentSightConfigError only with `strict: true`, when the key, endpoint, environment or
@@ -145,6 +152,7 @@ export class AgentSightSpanExporter {
     this.redact = redactor(config?.apiKey);
     this.channel = config === undefined ? inertChannel() : openChannel(config, this.redact);
     this.channel.onChange = () => this.observeLosses();
+    this.unregister = config === undefined ? () => false : registerFlushable(this.flushable);
     this.mapping =
       config && new ExportMapping(config, this.channel, (reason, count) => this.countLocalDrop(reason, count));
     this.losses = new LossReporter(this.redact);
@@ -260,6 +268,7 @@ export class AgentSightSpanExporter {
     await this.channel.close();
     // Watched until here: a process.exit() in the middle of a shutdown still says what it lost.
     this.unwatchExit();
+    this.unregister();
     this.reportFlush();
   }
 

@@ -128,6 +128,8 @@ export class AgentSightSpanProcessor {
       fromEnvironment('OTEL_BSP_SCHEDULE_DELAY') ?? 1_000,
     );
     this.exporter = new AgentSightSpanExporter(exporterOptions);
+    // flushAgentSight() flushes through the processor: its gathered spans first, then the exporter.
+    this.exporter.flushable.forceFlush = () => this.forceFlush();
     this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
     const keys = this.exporter.genAiConversationKeys;
     this.genAi = keys === undefined ? undefined : { keys, unnamedTraces: new UnnamedTraces() };

@@ -42,15 +42,17 @@ describe('reliability: a frozen and thawed process stores nothing twice', functi
         expect(stored.filter((r) => r.kind !== 'conversation')).to.have.length(60);
         // A conversation record POSTed twice is one record with two create calls.
         const created = receiver().store.conversations.map((c) => c.createCalls);
-        expect(created.filter((calls) => calls > 1), 'conversation records POSTed twice').to.deep.equal([]);
+        expect(
+          created.filter((calls) => calls > 1),
+          'conversation records POSTed twice',
+        ).to.deep.equal([]);
         expect(receiver().requests.length, 'requests the API saw: one per record and item').to.equal(80);
         for (let i = 0; i < 20; i += 7) {
-          expect(receiver().store.recordsOf(`frozen-${i}`).map((r) => r.kind)).to.deep.equal([
-            'conversation',
-            'message',
-            'action',
-            'message',
-          ]);
+          expect(
+            receiver()
+              .store.recordsOf(`frozen-${i}`)
+              .map((r) => r.kind),
+          ).to.deep.equal(['conversation', 'message', 'action', 'message']);
         }
       } finally {
         await app.stop('SIGKILL');
