@@ -34,7 +34,7 @@ export interface AgentSightExporterOptions {
   maxQueueBytes?: number;
   /** Items waiting longer than this (an API outage) are dropped, counted as `max_age`. Default 300000 (5 min). */
   maxItemAgeMillis?: number;
-  /** How long `forceFlush()` waits for the queue to empty, in ms. Default 30000. */
+  /** How long `forceFlush()` waits for the queue to empty, in ms. Default 30000; 5000 on a function platform. */
   flushTimeoutMillis?: number;
   /**
    * How long `shutdown()` keeps delivering before it drops what is left, in ms. An API that
@@ -54,8 +54,10 @@ export interface AgentSightExporterOptions {
   maxCachedConversations?: number;
   /**
    * Deliver from a worker thread, so the HTTP requests (one per AgentSight item) stay off the
-   * application's event loop. Default true; false delivers on the main thread. If the worker
-   * cannot start, delivery falls back to the main thread with a warning.
+   * application's event loop. Default true, except on a function platform (Vercel, AWS Lambda:
+   * see {@link onFunctionPlatform}), where a thread's start would add ~120 ms to the first flush
+   * of every cold start; false delivers on the main thread. If the worker cannot start, delivery
+   * falls back to the main thread with a warning.
    */
   deliveryThread?: boolean;
   /**
@@ -227,6 +229,17 @@ function resolveHeaders(headers: Record<string, string> | undefined): Record<str
 }
 
 /**
+ * Whether the process runs as a function its platform freezes between requests and reclaims at
+ * will: Vercel (`VERCEL`) or AWS Lambda (`AWS_LAMBDA_FUNCTION_NAME`, `LAMBDA_TASK_ROOT`), as their
+ * runtimes set them. There the defaults fit a function: delivery on the main thread (no thread
+ * to start at a cold start), flushes within 5 s.
+ */
+export function onFunctionPlatform(): boolean {
+  const env = process.env;
+  return Boolean(env.VERCEL || env.AWS_LAMBDA_FUNCTION_NAME || env.LAMBDA_TASK_ROOT);
+}
+
+/**
  * Reads options and environment once, at construction, and fails there with a message that says
  * what to fix: a bad key or URL found at the first export would lose that export.
  */
@@ -241,12 +254,17 @@ export function resolveExporterConfig(options: AgentSightExporterOptions = {}): 
     concurrency: wholeNumber('concurrency', options.concurrency, 256, 1),
     maxQueueBytes: wholeNumber('maxQueueBytes', options.maxQueueBytes, 64 * 1024 * 1024, 1_024),
     maxItemAgeMillis: wholeNumber('maxItemAgeMillis', options.maxItemAgeMillis, 300_000, 1),
-    flushTimeoutMillis: wholeNumber('flushTimeoutMillis', options.flushTimeoutMillis, 30_000, 1),
+    flushTimeoutMillis: wholeNumber(
+      'flushTimeoutMillis',
+      options.flushTimeoutMillis,
+      onFunctionPlatform() ? 5_000 : 30_000,
+      1,
+    ),
     shutdownTimeoutMillis: wholeNumber('shutdownTimeoutMillis', options.shutdownTimeoutMillis, 10_000, 1),
     headers: resolveHeaders(options.headers),
     maxFieldLength: wholeNumber('maxFieldLength', options.maxFieldLength, 32_768, 256),
     maxCachedConversations: wholeNumber('maxCachedConversations', options.maxCachedConversations, 10_000, 1),
-    deliveryThread: options.deliveryThread ?? true,
+    deliveryThread: options.deliveryThread ?? !onFunctionPlatform(),
     traceLinks: options.traceLinks ?? !/^(0|false|no|off)$/i.test(process.env.AGENTSIGHT_TRACE_LINKS?.trim() ?? ''),
     genAi: options.genAi ?? !/^(0|false|no|off)$/i.test(process.env.AGENTSIGHT_GENAI?.trim() ?? ''),
     genAiConversationAttributes: resolveAttributeNames(

@@ -12,6 +12,7 @@ import {
 } from '../semconv/values';
 import { watchExit } from './exit-report';
 import { withGenAiEvents } from './genai-events';
+import { PlatformWait } from './platform-wait';
 import { AgentSightSpanExporter } from './span-exporter';
 
 /**
@@ -64,6 +65,9 @@ function conversationIdOf(span: { attributes?: Attributes }): unknown {
   return span.attributes?.[ATTR_AGENTSIGHT_CONVERSATION_ID];
 }
 
+/** The most the platform is asked to wait after a request's root span ended, for its delivery. */
+const PLATFORM_FLUSH_CAP_MILLIS = 10_000;
+
 /**
  * The one-line set-up: a span processor that
  * - stamps the active conversation onto every span started inside it, so spans of other
@@ -97,6 +101,8 @@ export class AgentSightSpanProcessor {
   /** Counts a turn the application's sampler did not record (see `AgentSightSampler`). */
   private readonly onUnrecordedTurn = () => this.exporter.countLocalDrop('not_sampled', 1);
   private unwatchExit: () => void = () => undefined;
+  /** Vercel: each request's root span is waited for by the platform until delivered. */
+  private readonly platformWait: PlatformWait;
   /** Zero code on: the extra conversation attributes, and traces already counted as naming none. */
   private readonly genAi: { readonly keys: readonly string[]; readonly unnamedTraces: UnnamedTraces } | undefined;
 
@@ -130,6 +136,7 @@ export class AgentSightSpanProcessor {
     this.exporter = new AgentSightSpanExporter(exporterOptions);
     // flushAgentSight() flushes through the processor: its gathered spans first, then the exporter.
     this.exporter.flushable.forceFlush = () => this.forceFlush();
+    this.platformWait = new PlatformWait(() => this.forceFlush(), PLATFORM_FLUSH_CAP_MILLIS);
     this.isShutdown = !this.exporter.enabled; // inert: nothing to gather
     const keys = this.exporter.genAiConversationKeys;
     this.genAi = keys === undefined ? undefined : { keys, unnamedTraces: new UnnamedTraces() };
@@ -150,6 +157,7 @@ export class AgentSightSpanProcessor {
    */
   onStart(span: Span, parentContext: Context): void {
     if (this.isShutdown) return;
+    this.platformWait.started(span.spanContext().spanId, parentContext);
     const conversation = parentContext.getValue(CONVERSATION_KEY) as Attributes | undefined;
     // The SDK's span carries its attributes; the API's Span type does not show them.
     const own = (span as { attributes?: Attributes }).attributes ?? {};
@@ -167,6 +175,7 @@ export class AgentSightSpanProcessor {
   /** Gathers spans that belong to a conversation; the rest are not AgentSight's business. */
   onEnd(ended: ReadableSpan): void {
     if (this.isShutdown) return;
+    this.platformWait.ended(ended.spanContext().spanId);
     // An LLM call's messages that came as events (AgentSightLogRecordProcessor) join its span.
     const span = this.genAi === undefined ? ended : withGenAiEvents(ended);
     if (conversationIdOf(span) === undefined && !this.isGenAiTurn(span)) return;

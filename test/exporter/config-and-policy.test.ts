@@ -97,6 +97,31 @@ describe('exporter configuration', () => {
     expect(constructionError({ apiKey, headers: { Authorization: 'x' } }).message).to.match(/cannot be overridden/);
     expect(() => new AgentSightSpanProcessor({ apiKey: 'nope', strict: true })).to.throw(AgentSightConfigError);
   });
+
+  it('fits a function where the platform says it is one (Vercel, Lambda): main-thread delivery, 5 s flushes', () => {
+    const saved = { ...process.env };
+    try {
+      for (const variable of ['VERCEL', 'AWS_LAMBDA_FUNCTION_NAME', 'LAMBDA_TASK_ROOT']) {
+        delete process.env.VERCEL;
+        delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+        delete process.env.LAMBDA_TASK_ROOT;
+        process.env[variable] = variable === 'VERCEL' ? '1' : 'my-function';
+        const config = resolveExporterConfig({ apiKey: TEST_API_KEY });
+        expect(config.deliveryThread, variable).to.equal(false);
+        expect(config.flushTimeoutMillis, variable).to.equal(5_000);
+        expect(resolveExporterConfig({ apiKey: TEST_API_KEY, deliveryThread: true }).deliveryThread).to.equal(true);
+      }
+    } finally {
+      for (const variable of ['VERCEL', 'AWS_LAMBDA_FUNCTION_NAME', 'LAMBDA_TASK_ROOT']) {
+        if (saved[variable] === undefined) delete process.env[variable];
+        else process.env[variable] = saved[variable];
+      }
+    }
+    expect(resolveExporterConfig({ apiKey: TEST_API_KEY })).to.deep.include({
+      deliveryThread: true,
+      flushTimeoutMillis: 30_000,
+    });
+  });
 });
 
 describe('retry policy', () => {

@@ -1,0 +1,77 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AgentSightSpanProcessor, trackAgentMessage, trackConversation, trackHumanMessage } from 'agentsight-otel';
+import { expect } from 'chai';
+import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { startTracing, stopTracing } from '../helpers/tracing';
+
+/*
+ * Vercel keeps a function alive for what it is handed through `waitUntil` of the request context
+ * it exposes on `globalThis[Symbol.for('@vercel/request-context')]` (what `@vercel/otel` and
+ * `@vercel/functions` read). Vercel's runtime cannot run here: this is an emulation of that
+ * documented global, one context per request, recording what it was asked to wait for.
+ */
+describe("Vercel's waitUntil (an emulation of the platform's request context)", function () {
+  this.timeout(30_000);
+  const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
+  const KEY = Symbol.for('@vercel/request-context');
+  const holder = globalThis as { [KEY]?: unknown };
+  afterEach(() => {
+    delete holder[KEY];
+  });
+
+  it('hands the platform a promise that settles once the request’s turn is delivered, with no flush in the app', async () => {
+    const waited: Promise<unknown>[] = [];
+    holder[KEY] = { get: () => ({ waitUntil: (promise: Promise<unknown>) => waited.push(promise) }) };
+    receiver().setLatency(100);
+    const processor = new AgentSightSpanProcessor({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      scheduledDelayMillis: 60_000, // nothing would leave before the platform froze the function
+    });
+    const tracing = startTracing([processor as unknown as SpanProcessor]);
+    try {
+      await trackConversation({ conversationId: 'vercel-turn' }, async () => {
+        trackHumanMessage('question');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        trackAgentMessage('answer');
+      });
+      expect(waited, 'one promise for the request’s root span').to.have.length(1);
+      expect(receiver().store.recordsOf('vercel-turn'), 'nothing yet: the app returned').to.deep.equal([]);
+      await Promise.all(waited);
+      // What the platform waited for is what reached the API: the function may be frozen now.
+      expect(
+        receiver()
+          .store.recordsOf('vercel-turn')
+          .map((r) => r.kind),
+      ).to.deep.equal(['conversation', 'message', 'message']);
+    } finally {
+      await processor.shutdown().catch(() => undefined);
+      await stopTracing(tracing);
+    }
+  });
+
+  it('asks nothing outside a platform request, and a refusing platform changes nothing for the app', async () => {
+    const processor = new AgentSightSpanProcessor({ apiKey: TEST_API_KEY, endpoint: receiver().url });
+    const tracing = startTracing([processor as unknown as SpanProcessor]);
+    try {
+      trackConversation({ conversationId: 'no-platform' }, () => trackHumanMessage('q'));
+      holder[KEY] = {
+        get: () => ({
+          waitUntil: () => {
+            throw new Error('refused');
+          },
+        }),
+      };
+      expect(trackConversation({ conversationId: 'refusing' }, () => 42)).to.equal(42);
+      await processor.forceFlush();
+      expect(
+        receiver()
+          .store.recordsOf('refusing')
+          .map((r) => r.kind),
+      ).to.deep.equal(['conversation']);
+    } finally {
+      await processor.shutdown().catch(() => undefined);
+      await stopTracing(tracing);
+    }
+  });
+});
