@@ -5,7 +5,8 @@ type AnyMethod = (this: any, ...args: any[]) => any;
 
 /**
  * A method decorator usable in both decorator modes: TypeScript's legacy `experimentalDecorators`
- * and TC39 standard decorators. TypeScript picks the matching signature for the mode in use.
+ * and TC39 standard decorators (and, at runtime, the 2018-09 proposal's element descriptors that
+ * Next.js's compiler emits by default). TypeScript picks the matching signature for the mode in use.
  */
 export interface DualModeMethodDecorator {
   /** Standard (TC39) decorator form. */
@@ -22,6 +23,28 @@ export type MethodWrapper = (method: AnyMethod, methodName: string, parameterRol
 
 function isStandardContext(value: unknown): value is ClassMethodDecoratorContext {
   return typeof value === 'object' && value !== null && 'kind' in value;
+}
+
+/**
+ * A class element as the 2018-09 decorators proposal describes it, the form Next.js's compiler
+ * (SWC) emits with the `tsconfig.json` Next generates (no `experimentalDecorators`): one argument
+ * `{ kind, key, placement, descriptor }`, and the element returned.
+ */
+interface ElementDescriptor {
+  readonly kind: string;
+  readonly key: string | symbol;
+  readonly placement?: string;
+  readonly descriptor?: PropertyDescriptor;
+}
+
+function isElementDescriptor(value: unknown, more: unknown): value is ElementDescriptor {
+  return (
+    more === undefined &&
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === 'string' &&
+    'key' in value
+  );
 }
 
 /** Own properties of a function that are the language's, not something a framework put there. */
@@ -65,6 +88,14 @@ export function methodDecorator(decoratorName: string, wrap: MethodWrapper): Dua
         throw new TypeError(`@${decoratorName} decorates methods; it was put on a ${contextOrKey.kind}`);
       }
       return keepIdentity(wrap(target as AnyMethod, String(contextOrKey.name), {}), target as AnyMethod);
+    }
+    if (isElementDescriptor(target, contextOrKey)) {
+      const original = target.descriptor?.value as AnyMethod | undefined;
+      if (target.kind !== 'method' || typeof original !== 'function') {
+        throw new TypeError(`@${decoratorName} decorates methods; it was put on a ${target.kind}`);
+      }
+      const value = keepIdentity(wrap(original, String(target.key), {}), original);
+      return { ...target, descriptor: { ...target.descriptor, value } };
     }
     if (descriptor === undefined || typeof descriptor.value !== 'function') {
       throw new TypeError(`@${decoratorName} decorates methods; ${String(contextOrKey)} is not a method`);

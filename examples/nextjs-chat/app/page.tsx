@@ -1,0 +1,3 @@
+export default function Page() {
+  return <p>POST /api/chat with {'{ "message": "…", "conversationId": "…" }'}</p>;
+}

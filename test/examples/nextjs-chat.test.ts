@@ -1,0 +1,106 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { expect } from 'chai';
+import { freePort, postJson, ROOT, type RunningProcess, runProgram } from '../helpers/processes';
+import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+
+/*
+ * The Next.js example (examples/nextjs-chat) as a user makes it: a new folder, the guide's install
+ * line with no versions named (our packed tarball in place of the published package), a real
+ * `next build` with the tsconfig.json Next generates, and `next start`. Issue 27: the decorated
+ * route did not build; the route's bundled copy ignored the mask set in instrumentation.ts.
+ */
+describe('example Next.js app: next build && next start (decorated route, @vercel/otel, after())', function () {
+  this.timeout(600_000);
+  const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
+  let folder = '';
+  let server: RunningProcess | undefined;
+  let url = '';
+  const npm = (args: string[]) =>
+    execFileSync('npm', args, {
+      cwd: folder,
+      stdio: 'pipe',
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}`, NEXT_TELEMETRY_DISABLED: '1' },
+      timeout: 400_000,
+    });
+
+  before(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'nextjs-chat-'));
+    cpSync(join(ROOT, 'examples/nextjs-chat'), folder, { recursive: true });
+    writeFileSync(join(folder, 'package.json'), '{ "name": "nextjs-chat", "private": true }\n');
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', folder], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1) as string;
+    npm([
+      'install',
+      '--no-audit',
+      '--no-fund',
+      'next',
+      'react',
+      'react-dom',
+      '@vercel/otel',
+      '@opentelemetry/api',
+      `./${tarball}`,
+    ]);
+    npm(['exec', '--', 'next', 'build']);
+    const port = await freePort();
+    server = runProgram(
+      process.execPath,
+      [join(folder, 'node_modules/next/dist/bin/next'), 'start', folder, '-H', '127.0.0.1', '-p', String(port)],
+      {
+        AGENTSIGHT_API_KEY: TEST_API_KEY,
+        AGENTSIGHT_API_ENDPOINT: receiver().url,
+        NEXT_TELEMETRY_DISABLED: '1',
+      },
+    );
+    await server.waitFor(/Ready in/, 60_000);
+    url = `http://127.0.0.1:${port}`;
+  });
+  after(async () => {
+    await server?.stop();
+    if (folder !== '') rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('builds the decorated route with the generated tsconfig (no experimentalDecorators)', () => {
+    const tsconfig = readFileSync(join(folder, 'tsconfig.json'), 'utf8');
+    expect(tsconfig, 'Next generated it').to.include('"name": "next"');
+    expect(tsconfig).to.not.include('experimentalDecorators');
+    expect(existsSync(join(folder, '.next/server/app/api/chat/route.js'))).to.equal(true);
+  });
+
+  it('delivers each turn once and in order, masked in the route’s own bundle, flushed in after()', async () => {
+    for (let turn = 1; turn <= 3; turn++) {
+      const answer = await postJson(`${url}/api/chat`, {
+        message: `turn ${turn}: write to jane.doe@example.com`,
+        conversationId: 'next-chat-1',
+      });
+      expect(answer.status).to.equal(200);
+      expect(answer.body?.answer, 'the app answers as without telemetry').to.equal(
+        `You asked: turn ${turn}: write to jane.doe@example.com`,
+      );
+    }
+    const lines = () =>
+      receiver()
+        .store.recordsOf('next-chat-1')
+        .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
+    const deadline = Date.now() + 15_000;
+    while (lines().length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(lines()).to.deep.equal([
+      'conversation',
+      'end_user: turn 1: write to [email]',
+      'agent: You asked: turn 1: write to [email]',
+      'end_user: turn 2: write to [email]',
+      'agent: You asked: turn 2: write to [email]',
+      'end_user: turn 3: write to [email]',
+      'agent: You asked: turn 3: write to [email]',
+    ]);
+    expect(receiver().requests.length, 'one request per record and item').to.equal(7);
+  });
+});
