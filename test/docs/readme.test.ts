@@ -17,6 +17,17 @@ describe('README', () => {
     expect(block).to.equal(source);
   });
 
+  it('shows the Next.js guide’s files exactly as examples/nextjs-chat, which a real next build runs', () => {
+    const guide = readFileSync(resolve(ROOT, 'docs/nextjs.md'), 'utf8');
+    for (const [marker, file] of [
+      ['nextjs-instrumentation', 'examples/nextjs-chat/instrumentation.ts'],
+      ['nextjs-route', 'examples/nextjs-chat/app/api/chat/route.ts'],
+    ]) {
+      const block = new RegExp(`<!-- ${marker}: [^>]*-->\n\`\`\`ts\n([\\s\\S]*?)\`\`\``).exec(guide)?.[1];
+      expect(block, `the ${marker} block`).to.equal(readFileSync(resolve(ROOT, file as string), 'utf8'));
+    }
+  });
+
   for (const [marker, file] of [
     ['existing-setup', 'examples/existing-setup/telemetry.ts'],
     ['existing-setup-2x', 'examples/existing-setup/telemetry-2x.ts'],
