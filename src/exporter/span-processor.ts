@@ -13,6 +13,7 @@ import {
 import { watchExit } from './exit-report';
 import { withGenAiEvents } from './genai-events';
 import { PlatformWait } from './platform-wait';
+import { SpanDebug } from './span-debug';
 import { AgentSightSpanExporter } from './span-exporter';
 
 /**
@@ -103,6 +104,8 @@ export class AgentSightSpanProcessor {
   private unwatchExit: () => void = () => undefined;
   /** Vercel: each request's root span is waited for by the platform until delivered. */
   private readonly platformWait: PlatformWait;
+  /** `AGENTSIGHT_DEBUG`: says span by span whether it was taken, and why not. */
+  private readonly debug = SpanDebug.fromEnvironment();
   /** Zero code on: the extra conversation attributes, and traces already counted as naming none. */
   private readonly genAi: { readonly keys: readonly string[]; readonly unnamedTraces: UnnamedTraces } | undefined;
 
@@ -178,7 +181,16 @@ export class AgentSightSpanProcessor {
     this.platformWait.ended(ended.spanContext().spanId);
     // An LLM call's messages that came as events (AgentSightLogRecordProcessor) join its span.
     const span = this.genAi === undefined ? ended : withGenAiEvents(ended);
-    if (conversationIdOf(span) === undefined && !this.isGenAiTurn(span)) return;
+    const tracked = conversationIdOf(span);
+    const taken = tracked !== undefined || this.isGenAiTurn(span);
+    this.debug?.span(
+      span,
+      taken
+        ? { id: tracked ?? genAiConversationOf(span.attributes, this.genAi?.keys), zeroCode: tracked === undefined }
+        : undefined,
+      this.genAi !== undefined,
+    );
+    if (!taken) return;
     this.buffer.push(span);
     if (this.buffer.length >= this.queueSize) {
       this.exportBuffered();

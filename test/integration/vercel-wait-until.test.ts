@@ -1,7 +1,9 @@
+import { trace } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AgentSightSpanProcessor, trackAgentMessage, trackConversation, trackHumanMessage } from 'agentsight-otel';
 import { expect } from 'chai';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+import { captureStderr } from '../helpers/stderr';
 import { startTracing, stopTracing } from '../helpers/tracing';
 
 /*
@@ -73,5 +75,41 @@ describe("Vercel's waitUntil (an emulation of the platform's request context)", 
       await processor.shutdown().catch(() => undefined);
       await stopTracing(tracing);
     }
+  });
+});
+
+describe('AGENTSIGHT_DEBUG: why nothing arrives, span by span', () => {
+  it('says for each ended span whether it was taken, and why not', async () => {
+    process.env.AGENTSIGHT_DEBUG = '1';
+    const captured = captureStderr();
+    const processor = new AgentSightSpanProcessor({ apiKey: TEST_API_KEY, endpoint: 'http://127.0.0.1:9' });
+    delete process.env.AGENTSIGHT_DEBUG;
+    const tracing = startTracing([processor as unknown as SpanProcessor]);
+    try {
+      trackConversation({ conversationId: 'debugged' }, () => trackHumanMessage('hi'));
+      trace.getTracer('app').startSpan('GET /health').end();
+      trace
+        .getTracer('llm')
+        .startSpan('chat gpt', {
+          attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': '[{"role":"user","content":"hi"}]' },
+        })
+        .end();
+    } finally {
+      captured.restore();
+      await processor.shutdown().catch(() => undefined);
+      await stopTracing(tracing);
+    }
+    const lines = captured.lines
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('agentsight debug'));
+    expect(lines.some((l) => /"invoke_agent.*taken, a tracked turn of conversation "debugged"/.test(l))).to.equal(true);
+    expect(lines.some((l) => /"GET \/health".*not taken: no conversation id and no GenAI attributes/.test(l))).to.equal(
+      true,
+    );
+    expect(
+      lines.some((l) => /"chat gpt".*not taken: an LLM call in a trace that names no conversation/.test(l)),
+    ).to.equal(true);
+    expect(lines.join('\n'), 'names, never content').to.not.include('"hi"');
   });
 });
