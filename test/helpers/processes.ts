@@ -19,17 +19,27 @@ export interface RunningProcess {
 }
 
 /** Starts `node <script> ...args` from the repository root, with OPENAI_API_KEY removed (offline, deterministic). */
-export function runNode(script: string, args: string[] = [], env: Record<string, string> = {}): RunningProcess {
-  return runProgram(process.execPath, [resolve(ROOT, script), ...args], env);
+export function runNode(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): RunningProcess {
+  return runProgram(process.execPath, [resolve(ROOT, script), ...args], env, stdin);
 }
 
 /** Starts any program from the repository root, its output collected, OPENAI_API_KEY removed. */
-export function runProgram(command: string, args: string[] = [], env: Record<string, string> = {}): RunningProcess {
+export function runProgram(
+  command: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  stdin: 'ignore' | 'pipe' = 'ignore',
+): RunningProcess {
   const { OPENAI_API_KEY: _openai, ...inherited } = process.env;
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
