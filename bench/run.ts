@@ -9,6 +9,7 @@ import { benchDeliveryLatency, benchOutageMemory } from './delivery-latency.benc
 import { benchExporter } from './exporter.bench';
 import { benchPeers } from './peers.bench';
 import { benchSampler } from './sampler.bench';
+import { benchServerlessFlush } from './serverless-flush.bench';
 import { benchTurnCpu } from './turn-cpu.bench';
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -24,6 +25,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   sampler: benchSampler,
   bridge: benchBridge,
   'turn-cpu': benchTurnCpu,
+  'serverless-flush': benchServerlessFlush,
 };
 
 async function main(): Promise<void> {
