@@ -89,7 +89,7 @@ next_install() {
     cd "$dir"
     export PATH="$bindir:$PATH"
     echo '{ "name": "next-app", "private": true }' > package.json
-    npm install --no-audit --no-fund --silent next react react-dom @vercel/otel @opentelemetry/api ai @ai-sdk/openai "$tarball"
+    npm install --no-audit --no-fund --silent next react react-dom @vercel/otel @opentelemetry/api ai @ai-sdk/openai @ai-sdk/otel "$tarball"
     node -e 'require("agentsight-otel"); console.log("next install on node " + process.versions.node + ": no ERESOLVE, package loads")'
   )
 }

@@ -22,6 +22,7 @@ describe('README', () => {
     for (const [marker, file] of [
       ['nextjs-instrumentation', 'examples/nextjs-chat/instrumentation.ts'],
       ['nextjs-route', 'examples/nextjs-chat/app/api/chat/route.ts'],
+      ['nextjs-agent-route', 'examples/nextjs-chat/app/api/agent/route.ts'],
     ]) {
       const block = new RegExp(`<!-- ${marker}: [^>]*-->\n\`\`\`ts\n([\\s\\S]*?)\`\`\``).exec(guide)?.[1];
       expect(block, `the ${marker} block`).to.equal(readFileSync(resolve(ROOT, file as string), 'utf8'));

@@ -3,8 +3,15 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
+import { type OpenAiDouble, startOpenAiDouble } from '../helpers/openai-double';
 import { freePort, postJson, ROOT, type RunningProcess, runProgram } from '../helpers/processes';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
+
+/** The install line of docs/nextjs.md, as written there. */
+const GUIDE_INSTALL = (
+  /```sh\n(npm install [^\n]*)\n```/.exec(readFileSync(join(ROOT, 'docs/nextjs.md'), 'utf8'))?.[1] ?? ''
+).trim();
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 /*
  * The Next.js example (examples/nextjs-chat) as a user makes it: a new folder, the guide's install
@@ -18,6 +25,7 @@ describe('example Next.js app: next build && next start (decorated route, @verce
   let folder = '';
   let server: RunningProcess | undefined;
   let url = '';
+  let double: OpenAiDouble;
   const npm = (args: string[]) =>
     execFileSync('npm', args, {
       cwd: folder,
@@ -28,6 +36,8 @@ describe('example Next.js app: next build && next start (decorated route, @verce
     });
 
   before(async () => {
+    expect(GUIDE_INSTALL, 'the guide’s install line').to.match(/^npm install .*agentsight-otel/);
+    double = await startOpenAiDouble();
     folder = mkdtempSync(join(tmpdir(), 'nextjs-chat-'));
     cpSync(join(ROOT, 'examples/nextjs-chat'), folder, { recursive: true });
     writeFileSync(join(folder, 'package.json'), '{ "name": "nextjs-chat", "private": true }\n');
@@ -38,17 +48,9 @@ describe('example Next.js app: next build && next start (decorated route, @verce
       .trim()
       .split('\n')
       .at(-1) as string;
-    npm([
-      'install',
-      '--no-audit',
-      '--no-fund',
-      'next',
-      'react',
-      'react-dom',
-      '@vercel/otel',
-      '@opentelemetry/api',
-      `./${tarball}`,
-    ]);
+    // The guide's install line (docs/nextjs.md), the packed package in place of the published one.
+    const names = GUIDE_INSTALL.replace(/^npm install /, '').split(' ');
+    npm(['install', '--no-audit', '--no-fund', ...names.map((n) => (n === 'agentsight-otel' ? `./${tarball}` : n))]);
     npm(['exec', '--', 'next', 'build']);
     const port = await freePort();
     server = runProgram(
@@ -58,6 +60,8 @@ describe('example Next.js app: next build && next start (decorated route, @verce
         AGENTSIGHT_API_KEY: TEST_API_KEY,
         AGENTSIGHT_API_ENDPOINT: receiver().url,
         NEXT_TELEMETRY_DISABLED: '1',
+        OPENAI_BASE_URL: double.baseURL,
+        OPENAI_API_KEY: 'test-key',
       },
     );
     await server.waitFor(/Ready in/, 60_000);
@@ -65,7 +69,8 @@ describe('example Next.js app: next build && next start (decorated route, @verce
   });
   after(async () => {
     await server?.stop();
-    if (folder !== '') rmSync(folder, { recursive: true, force: true });
+    await double?.close();
+    if (folder !== '' && process.env.KEEP_NEXT_APP === undefined) rmSync(folder, { recursive: true, force: true });
   });
 
   it('builds the decorated route with the generated tsconfig (no experimentalDecorators)', () => {
@@ -102,5 +107,28 @@ describe('example Next.js app: next build && next start (decorated route, @verce
       'agent: You asked: turn 3: write to [email]',
     ]);
     expect(receiver().requests.length, 'one request per record and item').to.equal(7);
+  });
+
+  it('zero code: an AI SDK route’s turns, each message once and in order, masked (Node 22+: the AI SDK’s)', async function () {
+    if (NODE_MAJOR < 22) this.skip(); // ai 7 requires Node 22+; CI runs this in its Node 24 pass
+    let history: unknown[] = [];
+    for (const message of ['Hello from jane.doe@example.com', 'And again?']) {
+      const answer = await postJson(`${url}/api/agent`, { message, conversationId: 'next-agent-1', history });
+      expect(answer.status, server?.output().slice(-1_500)).to.equal(200);
+      history = answer.body?.messages as unknown[];
+    }
+    const lines = () =>
+      receiver()
+        .store.recordsOf('next-agent-1')
+        .filter((r) => r.kind === 'message')
+        .map((r) => `${r.body.sender}: ${r.body.content}`);
+    const deadline = Date.now() + 15_000;
+    while (lines().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(lines()).to.deep.equal([
+      'end_user: Hello from [email]',
+      'agent: You said: Hello from [email].',
+      'end_user: And again?',
+      'agent: You said: And again?.',
+    ]);
   });
 });
