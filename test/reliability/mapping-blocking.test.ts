@@ -1,10 +1,10 @@
 import { context, trace } from '@opentelemetry/api';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { AgentSightSpanExporter } from 'agentsight-otel';
+import { BatchSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AgentSightLogRecordProcessor, AgentSightSpanExporter } from 'agentsight-otel';
 import { expect } from 'chai';
 import { MAX_NEW_MESSAGES_PER_CALL } from '#internal/mapping/genai/genai-items';
 import { TEST_API_KEY, useReceiver } from '../helpers/receiver';
-import { useTracing } from '../helpers/tracing';
+import { startTracing, stopTracing, useTracing } from '../helpers/tracing';
 
 /*
  * Issue 30: mapping ran on the application's thread in one piece. One export of 64 LLM calls with
@@ -132,5 +132,52 @@ describe('reliability: mapping never blocks the application for long', function 
     expect(sent).to.have.length(MAX_NEW_MESSAGES_PER_CALL);
     expect(sent[0]).to.equal('q4000');
     expect(sent.at(-1)).to.equal('q4999');
+  });
+});
+
+describe('zero code in the composed set-up: BatchSpanProcessor around AgentSightSpanExporter', function () {
+  this.timeout(30_000);
+  const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
+
+  it('reads the GenAI events AgentSightLogRecordProcessor kept (issue 30: 0 conversations, the events kept forever)', async () => {
+    const exporter = new AgentSightSpanExporter({
+      apiKey: TEST_API_KEY,
+      endpoint: receiver().url,
+      deliveryThread: false,
+    });
+    const batch = new BatchSpanProcessor(exporter as never, { scheduledDelayMillis: 10 });
+    const tracing = startTracing([batch]);
+    const logs = new AgentSightLogRecordProcessor();
+    try {
+      const tracer = trace.getTracer('composed');
+      const turn = tracer.startSpan('turn', { attributes: { 'gen_ai.conversation.id': 'composed-events' } });
+      const call = tracer.startSpan(
+        'chat',
+        { attributes: { 'gen_ai.operation.name': 'chat' } },
+        trace.setSpan(context.active(), turn),
+      );
+      logs.onEmit({
+        eventName: 'gen_ai.user.message',
+        body: { content: 'asked through events' },
+        spanContext: call.spanContext(),
+      });
+      logs.onEmit({
+        eventName: 'gen_ai.choice',
+        body: { message: { content: 'answered through events' }, finish_reason: 'stop' },
+        spanContext: call.spanContext(),
+      });
+      call.end();
+      turn.end();
+      await batch.forceFlush();
+      await exporter.forceFlush();
+    } finally {
+      await stopTracing(tracing);
+    }
+    expect(
+      receiver()
+        .store.recordsOf('composed-events')
+        .filter((r) => r.kind === 'message')
+        .map((r) => `${r.body.sender}: ${r.body.content}`),
+    ).to.deep.equal(['end_user: asked through events', 'agent: answered through events']);
   });
 });
