@@ -55,7 +55,7 @@ export interface AgentSightExporterOptions {
   /**
    * Deliver from a worker thread, so the HTTP requests (one per AgentSight item) stay off the
    * application's event loop. Default true, except on a function platform (Vercel, AWS Lambda:
-   * see {@link onFunctionPlatform}), where a thread's start would add ~120 ms to the first flush
+   * where `VERCEL`, `AWS_LAMBDA_FUNCTION_NAME` or `LAMBDA_TASK_ROOT` is set), where a thread's start would add ~120 ms to the first flush
    * of every cold start; false delivers on the main thread. If the worker cannot start, delivery
    * falls back to the main thread with a warning.
    */
