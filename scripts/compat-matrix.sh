@@ -9,12 +9,16 @@ trap 'rm -rf "$work"' EXIT
 
 tarball="$work/$(cd "$root" && npm pack --silent --pack-destination "$work" | tail -n 1)"
 
+# The folder of Node <major>'s binary (installed from npm for 22 and 24, cached).
+node_bindir() {
+  dirname "$(bash "$root/scripts/node-binary.sh" "$1")"
+}
+
 row() {
   local name=$1 major=$2
   shift 2
-  local node bindir dir="$work/$name"
-  node=$(bash "$root/scripts/node-binary.sh" "$major")
-  bindir=$(dirname "$node")
+  local bindir dir="$work/$name"
+  bindir=$(node_bindir "$major")
   mkdir -p "$dir"
   echo '{ "name": "consumer", "private": true }' > "$dir/package.json"
   cp "$root/test/compat/scenario.cjs" "$dir/"
@@ -52,9 +56,8 @@ readme_block() { # the fenced block after the README comment that starts with "<
   ' "$root/README.md" "$1"
 }
 quickstart() {
-  local major=$1 node bindir dir="$work/quickstart-node$1"
-  node=$(bash "$root/scripts/node-binary.sh" "$major")
-  bindir=$(dirname "$node")
+  local major=$1 bindir dir="$work/quickstart-node$1"
+  bindir=$(node_bindir "$major")
   mkdir -p "$dir"
   (
     cd "$dir"
@@ -81,9 +84,8 @@ quickstart 24
 # A Next.js app's install line, one command with no version named, as a new user types it next to
 # @vercel/otel and the Vercel AI SDK (issue 27: ERESOLVE on Node 22 and 24 from an optional peer).
 next_install() {
-  local major=$1 node bindir dir="$work/next-install-node$1"
-  node=$(bash "$root/scripts/node-binary.sh" "$major")
-  bindir=$(dirname "$node")
+  local major=$1 bindir dir="$work/next-install-node$1"
+  bindir=$(node_bindir "$major")
   mkdir -p "$dir"
   (
     cd "$dir"

@@ -73,6 +73,22 @@ describe('example Next.js app: next build && next start (decorated route, @verce
     if (folder !== '' && process.env.KEEP_NEXT_APP === undefined) rmSync(folder, { recursive: true, force: true });
   });
 
+  /** A conversation as the receiver stored it, as lines; `messagesOnly` leaves the record and actions out. */
+  const story = (conversationId: string, messagesOnly = false) =>
+    receiver()
+      .store.recordsOf(conversationId)
+      .filter((r) => !messagesOnly || r.kind === 'message')
+      .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
+  /** Waits (at most 20 s) until a conversation has `count` lines, and returns them. */
+  async function storyOnce(conversationId: string, count: number, messagesOnly = false): Promise<string[]> {
+    const deadline = Date.now() + 20_000;
+    while (story(conversationId, messagesOnly).length < count && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300)); // anything sent twice would come now
+    return story(conversationId, messagesOnly);
+  }
+
   it('builds the decorated route with the generated tsconfig (no experimentalDecorators)', () => {
     const tsconfig = readFileSync(join(folder, 'tsconfig.json'), 'utf8');
     expect(tsconfig, 'Next generated it').to.include('"name": "next"');
@@ -91,13 +107,7 @@ describe('example Next.js app: next build && next start (decorated route, @verce
         `You asked: turn ${turn}: write to jane.doe@example.com`,
       );
     }
-    const lines = () =>
-      receiver()
-        .store.recordsOf('next-chat-1')
-        .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
-    const deadline = Date.now() + 15_000;
-    while (lines().length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(lines()).to.deep.equal([
+    expect(await storyOnce('next-chat-1', 7)).to.deep.equal([
       'conversation',
       'end_user: turn 1: write to [email]',
       'agent: You asked: turn 1: write to [email]',
@@ -117,14 +127,7 @@ describe('example Next.js app: next build && next start (decorated route, @verce
       expect(answer.status, server?.output().slice(-1_500)).to.equal(200);
       history = answer.body?.messages as unknown[];
     }
-    const lines = () =>
-      receiver()
-        .store.recordsOf('next-agent-1')
-        .filter((r) => r.kind === 'message')
-        .map((r) => `${r.body.sender}: ${r.body.content}`);
-    const deadline = Date.now() + 15_000;
-    while (lines().length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    expect(lines()).to.deep.equal([
+    expect(await storyOnce('next-agent-1', 4, true)).to.deep.equal([
       'end_user: Hello from [email]',
       'agent: You said: Hello from [email].',
       'end_user: And again?',
@@ -148,14 +151,7 @@ describe('example Next.js app: next build && next start (decorated route, @verce
       await new Promise((resolve) => setTimeout(resolve, freezeMillis));
       process.kill(pid, 'SIGCONT');
     }
-    const lines = () =>
-      receiver()
-        .store.recordsOf('next-frozen')
-        .map((r) => (r.kind === 'message' ? `${r.body.sender}: ${r.body.content}` : r.kind));
-    const deadline = Date.now() + 20_000;
-    while (lines().length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    await new Promise((resolve) => setTimeout(resolve, 500)); // anything sent twice would come now
-    expect(lines()).to.deep.equal([
+    expect(await storyOnce('next-frozen', 5)).to.deep.equal([
       'conversation',
       'end_user: frozen 1',
       'agent: You asked: frozen 1',
