@@ -48,7 +48,10 @@ describe('example Next.js app: next build && next start (decorated route, @verce
       .trim()
       .split('\n')
       .at(-1) as string;
-    // The guide's install line (docs/nextjs.md), the packed package in place of the published one.
+    // The app's own TypeScript set-up, as create-next-app installs it (`next build` installs it
+    // itself only outside CI), then the guide's install line (docs/nextjs.md), the packed package
+    // in place of the published one.
+    npm(['install', '--no-audit', '--no-fund', '--save-dev', 'typescript', '@types/react', '@types/node']);
     const names = GUIDE_INSTALL.replace(/^npm install /, '').split(' ');
     npm(['install', '--no-audit', '--no-fund', ...names.map((n) => (n === 'agentsight-otel' ? `./${tarball}` : n))]);
     npm(['exec', '--', 'next', 'build']);
