@@ -37,7 +37,10 @@ export class PlatformWait {
 
   /** A span started: a root inside a platform request is waited for. */
   started(spanId: string, parentContext: Context): void {
-    if (trace.getSpanContext(parentContext) !== undefined || this.roots.size >= 1_000) return;
+    // The request's first span in this process: no parent, or a remote one (Vercel's proxy sends
+    // a traceparent with the request).
+    const parent = trace.getSpanContext(parentContext);
+    if ((parent !== undefined && parent.isRemote !== true) || this.roots.size >= 1_000) return;
     const waitUntil = platformWaitUntil();
     if (waitUntil === undefined) return;
     const ended = new Promise<void>((resolve) => this.roots.set(spanId, resolve));

@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { AgentSightSpanProcessor, trackAgentMessage, trackConversation, trackHumanMessage } from 'agentsight-otel';
 import { expect } from 'chai';
@@ -38,8 +38,22 @@ describe("Vercel's waitUntil (an emulation of the platform's request context)", 
         trackAgentMessage('answer');
       });
       expect(waited, 'one promise for the request’s root span').to.have.length(1);
+      // A request that came with a traceparent (Vercel's proxy sends one): its first span is the root here.
+      const remote = trace.setSpanContext(context.active(), {
+        traceId: 'ab'.repeat(16),
+        spanId: 'cd'.repeat(8),
+        traceFlags: 1,
+        isRemote: true,
+      });
+      context.with(remote, () => trackConversation({ conversationId: 'vercel-remote' }, () => trackHumanMessage('q')));
+      expect(waited, 'and one for a request with a remote parent').to.have.length(2);
       expect(receiver().store.recordsOf('vercel-turn'), 'nothing yet: the app returned').to.deep.equal([]);
       await Promise.all(waited);
+      expect(
+        receiver()
+          .store.recordsOf('vercel-remote')
+          .map((r) => r.kind),
+      ).to.deep.equal(['conversation', 'message']);
       // What the platform waited for is what reached the API: the function may be frozen now.
       expect(
         receiver()
