@@ -59,4 +59,30 @@ describe('reliability: a frozen and thawed process stores nothing twice', functi
       }
     });
   }
+
+  for (const freezeMillis of [5_000, 11_000]) {
+    it(`delivery on its thread, default request timeout (10 s): a ${freezeMillis / 1000} s freeze with requests in flight`, async () => {
+      receiver().setLatency(100);
+      const app = runNode('build/test/fixtures/freeze-app.js', ['thread', '20', 'default-timeout'], {
+        AGENTSIGHT_API_ENDPOINT: receiver().url,
+      });
+      try {
+        await app.waitFor(/^exported$/m);
+        const deadline = Date.now() + 10_000;
+        while (receiver().requests.length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        app.child.kill('SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, freezeMillis));
+        app.child.kill('SIGCONT');
+        const { stats, error } = JSON.parse((await app.waitFor(/^result (.*)$/m, 60_000))[1] as string) as {
+          stats: { delivered: number };
+          error?: string;
+        };
+        expect(error).to.equal(undefined);
+        expect(stats.delivered).to.equal(60);
+        expect(receiver().requests.length, 'one request per record and item').to.equal(80);
+      } finally {
+        await app.stop('SIGKILL');
+      }
+    });
+  }
 });

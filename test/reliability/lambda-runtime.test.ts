@@ -11,11 +11,18 @@ describe('reliability: a Lambda-style runtime (frozen between invocations, SIGKI
   this.timeout(120_000);
   const receiver = useReceiver({ apiKey: TEST_API_KEY, ignoreIdempotencyKey: true });
 
-  for (const mode of ['bare', 'instrumented'] as const) {
+  for (const [mode, latency] of [
+    ['bare', 0],
+    ['bare', 50],
+    ['bare', 100],
+    ['instrumented', 0],
+    ['instrumented', 50],
+    ['instrumented', 100],
+  ] as const) {
     const how =
       mode === 'bare' ? 'a bare handler that awaits flushAgentSight()' : '@opentelemetry/instrumentation-aws-lambda';
-    it(`with ${how}: every item at the API before each freeze, none twice, nothing lost at the SIGKILL`, async () => {
-      receiver().setLatency(50);
+    it(`with ${how}, API at ${latency} ms: every item at the API before each freeze, none twice, none lost at the SIGKILL`, async () => {
+      receiver().setLatency(latency);
       const runtime = runNode(
         'build/test/fixtures/lambda/runtime.js',
         [mode],
