@@ -23,6 +23,8 @@ describe('README', () => {
       ['nextjs-instrumentation', 'examples/nextjs-chat/instrumentation.ts'],
       ['nextjs-route', 'examples/nextjs-chat/app/api/chat/route.ts'],
       ['nextjs-agent-route', 'examples/nextjs-chat/app/api/agent/route.ts'],
+      ['nextjs-stream-route', 'examples/nextjs-chat/app/api/stream/route.ts'],
+      ['nextjs-instrumentation-nodesdk', 'examples/nextjs-chat/nodesdk/instrumentation.ts'],
     ]) {
       const block = new RegExp(`<!-- ${marker}: [^>]*-->\n\`\`\`ts\n([\\s\\S]*?)\`\`\``).exec(guide)?.[1];
       expect(block, `the ${marker} block`).to.equal(readFileSync(resolve(ROOT, file as string), 'utf8'));
