@@ -176,31 +176,38 @@ describe('example Next.js app: next build && next start (decorated route, @verce
     ]);
   });
 
-  it('a server frozen right after each response, while after() delivers (5 s, then 11 s: past the request timeout), stores nothing twice', async () => {
-    // An emulation of a platform freezing the function once it answered: SIGSTOP of the whole server.
-    // (Here the answers are mostly read before the deadline timer runs, freeze or not; the
-    // mechanism itself is pinned by test/reliability/freeze-and-thaw.test.ts, which fails without it.)
-    receiver().setLatency(100);
-    const pid = server?.child.pid as number;
-    for (const [turn, freezeMillis] of [
-      [1, 5_000],
-      [2, 11_000],
-    ] as const) {
-      const answer = await postJson(`${url}/api/chat`, { message: `frozen ${turn}`, conversationId: 'next-frozen' });
-      expect(answer.status).to.equal(200);
-      process.kill(pid, 'SIGSTOP');
-      await new Promise((resolve) => setTimeout(resolve, freezeMillis));
-      process.kill(pid, 'SIGCONT');
-    }
-    expect(await storyOnce(receiver(), 'next-frozen', 5)).to.deep.equal([
-      'conversation',
-      'end_user: frozen 1',
-      'agent: You asked: frozen 1',
-      'end_user: frozen 2',
-      'agent: You asked: frozen 2',
-    ]);
-    expect(receiver().store.conversation('next-frozen')?.createCalls, 'the record POSTed once').to.equal(1);
-  });
+  for (const latency of [0, 50, 100]) {
+    it(`a server frozen right after each response, while after() delivers (5 s, then 11 s: past the request timeout), API at ${latency} ms: nothing stored twice`, async () => {
+      // An emulation of a platform freezing the function once it answered: SIGSTOP of the whole server.
+      // (Here the answers are mostly read before the deadline timer runs, freeze or not; the
+      // mechanism itself is pinned by test/reliability/freeze-and-thaw.test.ts, which fails without it.)
+      receiver().setLatency(latency);
+      const pid = server?.child.pid as number;
+      for (const [turn, freezeMillis] of [
+        [1, 5_000],
+        [2, 11_000],
+      ] as const) {
+        const answer = await postJson(`${url}/api/chat`, {
+          message: `frozen ${turn}`,
+          conversationId: `next-frozen-${latency}`,
+        });
+        expect(answer.status).to.equal(200);
+        process.kill(pid, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, freezeMillis));
+        process.kill(pid, 'SIGCONT');
+      }
+      expect(await storyOnce(receiver(), `next-frozen-${latency}`, 5)).to.deep.equal([
+        'conversation',
+        'end_user: frozen 1',
+        'agent: You asked: frozen 1',
+        'end_user: frozen 2',
+        'agent: You asked: frozen 2',
+      ]);
+      expect(receiver().store.conversation(`next-frozen-${latency}`)?.createCalls, 'the record POSTed once').to.equal(
+        1,
+      );
+    });
+  }
 });
 
 describe('example Next.js app with the NodeSDK form of instrumentation.ts (sdk-node 0.223, as the guide names it)', function () {
