@@ -19,11 +19,13 @@ export class Deadlines<T extends { expire(): void }> {
   /**
    * @param tickMillis - how often deadlines are checked: the most a deadline can be overrun
    * @param lateMillis - a tick this much later than due means the process did not run meanwhile
+   *   (a freeze); 1 s, above what a loaded machine delays a tick (500 ms let a test's tight
+   *   deadline slip while other suites loaded the CPU), below the freezes that matter (seconds)
    * @param clock - the time (epoch ms), for tests
    */
   constructor(
     private readonly tickMillis = 25,
-    private readonly lateMillis = 500,
+    private readonly lateMillis = 1_000,
     private readonly clock: () => number = Date.now,
   ) {}
 
